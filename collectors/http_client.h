@@ -1,0 +1,63 @@
+// HttpClient: GET requests over libcurl, many in parallel, each bounded in time and size.
+//
+// The only network code the Patroni collectors use. It speaks HTTP and HTTPS only (no redirects followed, no
+// other protocols), sends nothing but GET, and never asks for compressed bodies.
+//
+// Contract:
+// - GetAll() returns one HttpResponse per URL, in the order given, after at most about `timeout` (every
+//   request has its own total timeout, connect included; they run concurrently, at most `max_in_flight` at once).
+// - A transport failure (refused, reset, timeout, TLS failure, body over `max_body_bytes`) is reported in
+//   HttpResponse::error; an HTTP answer of any status is a response, not an error: callers judge the status.
+// - Never throws (short of std::bad_alloc). Thread-safe: every call uses its own curl handles.
+// - curl_global_init() must have run before the first call while only one thread exists (main does it).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace patroni_exporter {
+
+struct TlsClientOptions {
+  std::string ca_file;                // PEM bundle to verify the server against; empty: the system's CAs
+  std::string cert_file;              // client certificate (PEM), for restapi.verify_client: required
+  std::string key_file;               // its private key (PEM)
+  bool insecure_skip_verify = false;  // skip server certificate and host name checks; off by default
+};
+
+struct HttpClientOptions {
+  std::chrono::milliseconds timeout{5000};
+  std::size_t max_body_bytes = 8u << 20;
+  std::size_t max_in_flight = 64;
+  std::string user_agent = "patroni_exporter";
+  TlsClientOptions tls;
+};
+
+struct HttpResponse {
+  std::string error;  // empty when an HTTP response arrived
+  long status = 0;    // HTTP status code, 0 when none arrived
+  std::string content_type;
+  std::string body;
+  double duration_seconds = 0;
+
+  bool transport_ok() const { return error.empty(); }
+  bool ok() const { return error.empty() && status >= 200 && status < 300; }
+  // "HTTP 503", or the transport error, or "" when ok(): a reason fit for a log line.
+  std::string FailureReason() const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
+
+  std::vector<HttpResponse> GetAll(const std::vector<std::string>& urls) const;
+  HttpResponse Get(const std::string& url) const;
+
+  const HttpClientOptions& options() const { return options_; }
+
+ private:
+  HttpClientOptions options_;
+};
+
+}  // namespace patroni_exporter

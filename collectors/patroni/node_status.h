@@ -1,0 +1,76 @@
+// NodeStatus: what one member's `GET /patroni` says, as plain values, for every Patroni version 1.6 to 4.x.
+//
+// Anything a version may leave out is std::optional: an empty optional means "not sent", never "zero".
+// Filled by ParseNodeStatus (node_status_parse.h), read by TranslateNodeStatus (node_status_translate.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace patroni_exporter {
+
+// A Patroni version such as 3.0.2 (also "4.0.0rc1": trailing text after the numbers is ignored).
+struct PatroniVersion {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+
+  // 3.0.2 -> 30002, the value of the native patroni_version gauge.
+  double AsNumber() const { return major * 10000.0 + minor * 100.0 + patch; }
+  bool AtLeast(int ma, int mi, int pa) const;
+};
+
+std::optional<PatroniVersion> ParsePatroniVersion(const std::string& text);
+
+// One row of the primary's "replication" list (pg_stat_replication as Patroni reports it).
+struct ReplicationEntry {
+  std::optional<std::string> usename;
+  std::optional<std::string> application_name;
+  std::optional<std::string> client_addr;  // null for Unix-socket connections
+  std::optional<std::string> state;
+  std::optional<std::string> sync_state;
+  std::optional<double> sync_priority;
+};
+
+struct NodeStatus {
+  // Always sent by every version.
+  std::string state;  // PostgreSQL state: "running", "stopped", "crashed", "unknown", ...
+  std::string role;   // "master" (< 4.0), "primary" (4.0+), "replica", "standby_leader", "demoted", ...
+
+  // patroni.{version, scope, name}
+  std::string patroni_version_text;
+  std::optional<PatroniVersion> patroni_version;  // empty when the text is not a version
+  std::string scope;
+  std::optional<std::string> name;  // 3.2.0+
+
+  // Only while PostgreSQL runs.
+  std::optional<std::string> postmaster_start_time_text;
+  std::optional<double> postmaster_start_time;  // epoch seconds; empty if absent or unparseable
+  std::optional<double> server_version;
+  std::optional<double> timeline;  // also empty for `"timeline": null` (4.0.0-4.0.1 replicas)
+  // xlog: a primary sends {location}; a replica {received_location, replayed_location, replayed_timestamp, paused}.
+  std::optional<double> xlog_location;
+  std::optional<double> xlog_received_location;
+  std::optional<double> xlog_replayed_location;
+  std::optional<std::string> xlog_replayed_timestamp_text;
+  std::optional<double> xlog_replayed_timestamp;  // epoch seconds; empty if null, absent or unparseable
+  std::optional<bool> xlog_paused;
+  std::optional<std::string> replication_state;  // 3.0.4+ replicas: "streaming" or "in archive recovery"
+  std::vector<ReplicationEntry> replication;
+
+  std::optional<double> dcs_last_seen;  // 2.1.2+
+  std::optional<std::string> database_system_identifier;
+
+  // Flags that newer versions send only when true (cluster_unlocked up to 2.1.1 also as false).
+  std::optional<bool> cluster_unlocked;
+  std::optional<bool> pause;
+  std::optional<bool> pending_restart;
+  std::optional<bool> sync_standby;
+  std::optional<bool> quorum_standby;
+  std::optional<bool> failsafe_mode_is_active;
+  std::optional<bool> watchdog_failed;
+};
+
+}  // namespace patroni_exporter

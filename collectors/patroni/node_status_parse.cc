@@ -1,0 +1,156 @@
+#include "collectors/patroni/node_status_parse.h"
+
+#include <cctype>
+
+#include "collectors/json_util.h"
+#include "collectors/patroni/timestamp.h"
+
+namespace patroni_exporter {
+namespace {
+
+using nlohmann::json;
+
+// Records a warning when `key` is present with a type other than the expected one; null counts as absent,
+// because Patroni sends null on purpose (replayed_timestamp, timeline in 4.0.0-4.0.1).
+void CheckType(const json& object, const char* key, bool (json::*is_expected)() const noexcept, const char* expected,
+               const std::string& path, std::vector<std::string>* warnings) {
+  if (!object.is_object()) return;
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null() || ((*it).*is_expected)()) return;
+  warnings->push_back("field \"" + path + key + "\" ignored: expected " + expected + ", got " + TypeName(*it));
+}
+
+std::optional<std::string> String(const json& o, const char* key, const std::string& path,
+                                  std::vector<std::string>* w) {
+  CheckType(o, key, &json::is_string, "string", path, w);
+  return GetString(o, key);
+}
+std::optional<double> Number(const json& o, const char* key, const std::string& path, std::vector<std::string>* w) {
+  CheckType(o, key, &json::is_number, "number", path, w);
+  return GetNumber(o, key);
+}
+std::optional<bool> Bool(const json& o, const char* key, const std::string& path, std::vector<std::string>* w) {
+  CheckType(o, key, &json::is_boolean, "boolean", path, w);
+  return GetBool(o, key);
+}
+
+std::optional<double> Timestamp(const std::optional<std::string>& text, const char* key,
+                                std::vector<std::string>* warnings) {
+  if (!text) return std::nullopt;
+  std::optional<double> value = ParsePatroniTimestamp(*text);
+  if (!value)
+    warnings->push_back(std::string("field \"") + key + "\" ignored: unrecognised timestamp \"" + *text + "\"");
+  return value;
+}
+
+}  // namespace
+
+bool PatroniVersion::AtLeast(int ma, int mi, int pa) const {
+  if (major != ma) return major > ma;
+  if (minor != mi) return minor > mi;
+  return patch >= pa;
+}
+
+std::optional<PatroniVersion> ParsePatroniVersion(const std::string& text) {
+  PatroniVersion version;
+  int* parts[] = {&version.major, &version.minor, &version.patch};
+  std::size_t pos = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) {
+      // "4.0" has no patch number; treat it as 4.0.0. Anything after the numbers ("rc1", ".dev0") is ignored.
+      if (pos >= text.size() || text[pos] != '.') return i >= 2 ? std::optional(version) : std::nullopt;
+      ++pos;
+    }
+    const std::size_t start = pos;
+    int value = 0;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) && pos - start < 4) {
+      value = value * 10 + (text[pos] - '0');
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+    *parts[i] = value;
+  }
+  return version;
+}
+
+NodeStatusParseResult ParseNodeStatus(std::string_view body) {
+  NodeStatusParseResult result;
+  std::optional<json> doc = ParseJson(body, &result.error);
+  if (!doc) return result;
+  if (!doc->is_object()) {
+    result.error = "expected a JSON object, got " + TypeName(*doc);
+    return result;
+  }
+  const json& o = *doc;
+  auto* w = &result.warnings;
+  NodeStatus s;
+
+  const std::optional<std::string> state = GetString(o, "state");
+  const std::optional<std::string> role = GetString(o, "role");
+  const json* patroni = GetObject(o, "patroni");
+  const std::optional<std::string> scope = patroni ? GetString(*patroni, "scope") : std::nullopt;
+  if (!state || !role || !scope) {
+    result.error = std::string("not a Patroni status: missing or non-string ") + (!state  ? "\"state\""
+                                                                                  : !role ? "\"role\""
+                                                                                          : "\"patroni.scope\"");
+    return result;
+  }
+  s.state = *state;
+  s.role = *role;
+  s.scope = *scope;
+  s.patroni_version_text = String(*patroni, "version", "patroni.", w).value_or("");
+  s.patroni_version = ParsePatroniVersion(s.patroni_version_text);
+  if (!s.patroni_version && !s.patroni_version_text.empty()) {
+    w->push_back("field \"patroni.version\" ignored: not a version: \"" + s.patroni_version_text + "\"");
+  }
+  s.name = String(*patroni, "name", "patroni.", w);
+
+  s.postmaster_start_time_text = String(o, "postmaster_start_time", "", w);
+  s.postmaster_start_time = Timestamp(s.postmaster_start_time_text, "postmaster_start_time", w);
+  s.server_version = Number(o, "server_version", "", w);
+  s.timeline = Number(o, "timeline", "", w);
+
+  CheckType(o, "xlog", &json::is_object, "object", "", w);
+  if (const json* xlog = GetObject(o, "xlog")) {
+    s.xlog_location = Number(*xlog, "location", "xlog.", w);
+    s.xlog_received_location = Number(*xlog, "received_location", "xlog.", w);
+    s.xlog_replayed_location = Number(*xlog, "replayed_location", "xlog.", w);
+    s.xlog_replayed_timestamp_text = String(*xlog, "replayed_timestamp", "xlog.", w);
+    s.xlog_replayed_timestamp = Timestamp(s.xlog_replayed_timestamp_text, "xlog.replayed_timestamp", w);
+    s.xlog_paused = Bool(*xlog, "paused", "xlog.", w);
+  }
+  s.replication_state = String(o, "replication_state", "", w);
+
+  CheckType(o, "replication", &json::is_array, "array", "", w);
+  if (const json* replication = GetArray(o, "replication")) {
+    for (const json& row : *replication) {
+      if (!row.is_object()) {
+        w->push_back("a \"replication\" entry ignored: expected object, got " + TypeName(row));
+        continue;
+      }
+      ReplicationEntry e;
+      e.usename = String(row, "usename", "replication[].", w);
+      e.application_name = String(row, "application_name", "replication[].", w);
+      e.client_addr = String(row, "client_addr", "replication[].", w);
+      e.state = String(row, "state", "replication[].", w);
+      e.sync_state = String(row, "sync_state", "replication[].", w);
+      e.sync_priority = Number(row, "sync_priority", "replication[].", w);
+      s.replication.push_back(std::move(e));
+    }
+  }
+
+  s.dcs_last_seen = Number(o, "dcs_last_seen", "", w);
+  s.database_system_identifier = String(o, "database_system_identifier", "", w);
+  s.cluster_unlocked = Bool(o, "cluster_unlocked", "", w);
+  s.pause = Bool(o, "pause", "", w);
+  s.pending_restart = Bool(o, "pending_restart", "", w);
+  s.sync_standby = Bool(o, "sync_standby", "", w);
+  s.quorum_standby = Bool(o, "quorum_standby", "", w);
+  s.failsafe_mode_is_active = Bool(o, "failsafe_mode_is_active", "", w);
+  s.watchdog_failed = Bool(o, "watchdog_failed", "", w);
+
+  result.value = std::move(s);
+  return result;
+}
+
+}  // namespace patroni_exporter

@@ -1,0 +1,90 @@
+#include "collectors/url.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+namespace patroni_exporter {
+namespace {
+
+std::optional<std::string> Part(CURLU* url, CURLUPart part) {
+  char* value = nullptr;
+  if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return std::nullopt;
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
+}  // namespace
+
+std::string BaseUrl::ToString() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + path;
+}
+
+std::string BaseUrl::HostPort() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string BaseUrl::Join(const std::string& endpoint) const { return ToString() + endpoint; }
+
+std::optional<BaseUrl> ParseBaseUrl(const std::string& text, std::string* error) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), curl_url_cleanup);
+  if (!url) {
+    *error = "out of memory";
+    return std::nullopt;
+  }
+  if (text.find("://") == std::string::npos) {
+    *error = "URL \"" + text + "\" has no scheme: write http://HOST:PORT or https://HOST:PORT";
+    return std::nullopt;
+  }
+  if (curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
+    *error = "\"" + text + "\" is not a valid URL";
+    return std::nullopt;
+  }
+  BaseUrl out;
+  out.scheme = Part(url.get(), CURLUPART_SCHEME).value_or("");
+  std::transform(out.scheme.begin(), out.scheme.end(), out.scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (out.scheme != "http" && out.scheme != "https") {
+    *error = "URL \"" + text + "\": scheme must be http or https";
+    return std::nullopt;
+  }
+  if (Part(url.get(), CURLUPART_USER) || Part(url.get(), CURLUPART_PASSWORD)) {
+    // Do not echo the URL: it holds a credential.
+    *error = "a Patroni URL must not contain credentials (Patroni's GET endpoints need none)";
+    return std::nullopt;
+  }
+  if (Part(url.get(), CURLUPART_QUERY) || Part(url.get(), CURLUPART_FRAGMENT)) {
+    *error = "URL \"" + text + "\" must not have a query or fragment";
+    return std::nullopt;
+  }
+  out.host = Part(url.get(), CURLUPART_HOST).value_or("");
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  std::transform(out.host.begin(), out.host.end(), out.host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (out.host.empty()) {
+    *error = "URL \"" + text + "\" has no host";
+    return std::nullopt;
+  }
+  char* port = nullptr;
+  if (curl_url_get(url.get(), CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK && port != nullptr) {
+    out.port = std::atoi(port);
+    curl_free(port);
+  }
+  std::string path = Part(url.get(), CURLUPART_PATH).value_or("");
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  const std::string suffix = "/patroni";
+  if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    path.resize(path.size() - suffix.size());
+  }
+  out.path = path;
+  return out;
+}
+
+}  // namespace patroni_exporter

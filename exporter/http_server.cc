@@ -1,0 +1,167 @@
+#define MG_EXPERIMENTAL_INTERFACES  // mg_start2: the only way to learn why CivetWeb failed to start
+#include "exporter/http_server.h"
+
+#include <civetweb.h>
+
+#include <cstring>
+#include <exception>
+#include <string_view>
+
+#include "collectors/log.h"
+#include "exporter/build_info.h"
+
+namespace patroni_exporter {
+namespace {
+
+constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+std::string_view Reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 500:
+      return "Internal Server Error";
+    default:
+      return "";
+  }
+}
+
+// Status line, headers and body in one buffer, one write.
+int Respond(mg_connection* conn, int status, std::string_view content_type, std::string_view body, bool head,
+            std::string_view extra_headers = "") {
+  std::string response;
+  response.reserve(200 + (head ? 0 : body.size()));
+  response.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(Reason(status)).append("\r\n");
+  response.append("Content-Type: ").append(content_type).append("\r\n");
+  response.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  response.append("Cache-Control: no-store\r\nConnection: close\r\n");
+  response.append(extra_headers);
+  response.append("\r\n");
+  if (!head) response.append(body);
+  mg_write(conn, response.data(), response.size());
+  return status;
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<HttpServer> HttpServer::Start(const HttpServerOptions& options, Scraper* scraper, std::string* error) {
+  std::unique_ptr<HttpServer> server(new HttpServer(options, scraper));
+  const std::string threads = std::to_string(options.threads);
+  const std::string timeout = std::to_string(options.request_timeout_ms);
+  const char* civet_options[] = {"listening_ports",
+                                 server->options_.listening_ports.c_str(),
+                                 "num_threads",
+                                 threads.c_str(),
+                                 "request_timeout_ms",
+                                 timeout.c_str(),
+                                 "enable_keep_alive",
+                                 "no",
+                                 nullptr};
+  mg_callbacks callbacks;
+  std::memset(&callbacks, 0, sizeof callbacks);
+  // CivetWeb would print its own errors to stderr in its own format; ours go through Log().
+  callbacks.log_message = [](const mg_connection*, const char* message) {
+    Log(LogLevel::kDebug, "civetweb", {{"detail", message}});
+    return 1;
+  };
+  mg_init_data init;
+  init.callbacks = &callbacks;
+  init.user_data = nullptr;
+  init.configuration_options = civet_options;
+  char error_text[256] = {0};
+  unsigned error_code = 0;
+  mg_error_data error_data;
+  error_data.code = &error_code;
+  error_data.text = error_text;
+  error_data.text_buffer_size = sizeof error_text;
+  server->context_ = mg_start2(&init, &error_data);
+  if (server->context_ == nullptr) {
+    *error = "cannot listen on " + options.listening_ports + ": " +
+             (error_text[0] != '\0' ? std::string(error_text) : std::string("CivetWeb failed to start"));
+    return nullptr;
+  }
+  mg_set_request_handler(server->context_, "/", &HttpServer::HandleRequest, server.get());
+  return server;
+}
+
+HttpServer::~HttpServer() {
+  if (context_ != nullptr) mg_stop(context_);
+}
+
+int HttpServer::port() const {
+  mg_server_port ports[4];
+  const int n = mg_get_server_ports(context_, 4, ports);
+  return n > 0 ? ports[0].port : 0;
+}
+
+int HttpServer::HandleRequest(mg_connection* conn, void* self) {
+  try {
+    return static_cast<HttpServer*>(self)->Handle(conn);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, "request failed", {{"err", e.what()}});
+  } catch (...) {
+    Log(LogLevel::kError, "request failed", {{"err", "unknown exception"}});
+  }
+  return Respond(conn, 500, "text/plain; charset=utf-8", "internal error\n", false);
+}
+
+int HttpServer::Handle(mg_connection* conn) {
+  const mg_request_info* request = mg_get_request_info(conn);
+  const std::string_view method = request->request_method != nullptr ? request->request_method : "";
+  const std::string_view path = request->local_uri != nullptr ? request->local_uri : "";
+  const bool head = method == "HEAD";
+  if (method != "GET" && !head) {
+    return Respond(conn, 405, "text/plain; charset=utf-8", "method not allowed\n", false, "Allow: GET, HEAD\r\n");
+  }
+  if (path == options_.telemetry_path) {
+    const std::shared_ptr<const std::string> text = scraper_->Scrape();
+    return Respond(conn, 200, kMetricsContentType, *text, head);
+  }
+  if (path == "/-/healthy") return Respond(conn, 200, "text/plain; charset=utf-8", "OK\n", head);
+  if (path == "/") {
+    const std::string link = HtmlEscape(options_.telemetry_path);
+    const std::string page =
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>patroni_exporter</title></head>\n"
+        "<body><h1>patroni_exporter</h1>\n<p>Prometheus exporter for PostgreSQL clusters run by Patroni.</p>\n"
+        "<ul><li><a href=\"" +
+        link + "\">" + link +
+        "</a>: metrics</li>\n"
+        "<li><a href=\"/-/healthy\">/-/healthy</a>: liveness</li></ul>\n"
+        "<p>version " +
+        HtmlEscape(kVersion) + ", revision " + HtmlEscape(kRevision) + "</p>\n</body></html>\n";
+    return Respond(conn, 200, "text/html; charset=utf-8", page, head);
+  }
+  return Respond(conn, 404, "text/plain; charset=utf-8", "not found\n", head);
+}
+
+}  // namespace patroni_exporter

@@ -1,0 +1,51 @@
+// HttpServer: the exporter's HTTP endpoint on CivetWeb.
+//
+//   GET <telemetry path>  one scrape (exporter/scraper.h), text exposition format 0.0.4
+//   GET /                 landing page linking to it
+//   GET /-/healthy        200 "OK" while the process serves requests (liveness; no upstream call)
+// Anything else is 404, any method but GET and HEAD 405. Every response is written in one buffer and one
+// write (CivetWeb's header helpers cost a send() per line), with Connection: close, so a worker thread is never
+// parked on an idle keep-alive client; CivetWeb's request timeout bounds slow clients.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "exporter/scraper.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace patroni_exporter {
+
+struct HttpServerOptions {
+  std::string listening_ports;  // CivetWeb syntax: "9547" or "127.0.0.1:9547"
+  std::string telemetry_path = "/metrics";
+  int threads = 4;
+  int request_timeout_ms = 30000;
+};
+
+class HttpServer {
+ public:
+  // Starts serving; on failure returns null and sets *error (e.g. the port is taken). `scraper` must outlive
+  // the server. Never throws.
+  static std::unique_ptr<HttpServer> Start(const HttpServerOptions& options, Scraper* scraper, std::string* error);
+  ~HttpServer();  // stops serving; in-flight requests finish first
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The TCP port actually bound (useful with port 0 in tests).
+  int port() const;
+
+ private:
+  HttpServer(HttpServerOptions options, Scraper* scraper) : options_(std::move(options)), scraper_(scraper) {}
+  static int HandleRequest(::mg_connection* conn, void* self);
+  int Handle(::mg_connection* conn);
+
+  HttpServerOptions options_;
+  Scraper* scraper_;
+  mg_context* context_ = nullptr;
+};
+
+}  // namespace patroni_exporter

@@ -1,0 +1,94 @@
+#include "exporter/scraper.h"
+
+#include <chrono>
+#include <exception>
+#include <thread>
+
+#include "collectors/log.h"
+#include "exporter/build_info.h"
+
+namespace patroni_exporter {
+namespace {
+
+struct CollectorRun {
+  MetricSet metrics;
+  std::string error;
+  double seconds = 0;
+};
+
+void Run(Collector& collector, CollectorRun* run) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run->error = collector.Collect(&run->metrics);
+  } catch (const std::exception& e) {
+    run->error = std::string("collector threw: ") + e.what();
+  } catch (...) {
+    run->error = "collector threw a non-standard exception";
+  }
+  run->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Scraper::Scraper(std::vector<std::unique_ptr<Collector>> collectors) : collectors_(std::move(collectors)) {}
+
+MetricSet Scraper::CollectAll() {
+  std::vector<CollectorRun> runs(collectors_.size());
+  {
+    // One thread per collector beyond the first: each may wait on the network for up to its timeout.
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < collectors_.size(); ++i) {
+      threads.emplace_back(Run, std::ref(*collectors_[i]), &runs[i]);
+    }
+    if (!collectors_.empty()) Run(*collectors_[0], &runs[0]);
+    for (std::thread& t : threads) t.join();
+  }
+
+  MetricSet out;
+  for (std::size_t i = 0; i < collectors_.size(); ++i) {
+    const std::string name = collectors_[i]->Name();
+    out.Merge(std::move(runs[i].metrics));
+    if (!runs[i].error.empty()) {
+      Log(LogLevel::kDebug, "collector failed", {{"collector", name}, {"err", runs[i].error}});
+    }
+  }
+  for (std::size_t i = 0; i < collectors_.size(); ++i) {
+    const std::string name = collectors_[i]->Name();
+    out.AddGauge("patroni_exporter_collector_duration_seconds", "Duration of a collector scrape.",
+                 {{"collector", name}}, runs[i].seconds);
+    out.AddGauge("patroni_exporter_collector_success",
+                 "1 if every source of the collector answered with usable data, 0 otherwise.", {{"collector", name}},
+                 runs[i].error.empty() ? 1 : 0);
+  }
+  out.AddInfo("patroni_exporter_build_info", "Version and revision patroni_exporter was built from.",
+              {{"version", kVersion}, {"revision", kRevision}});
+  return out;
+}
+
+std::shared_ptr<const std::string> Scraper::Scrape() {
+  std::promise<std::shared_ptr<const std::string>> promise;
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (in_flight_) {
+    std::shared_future<std::shared_ptr<const std::string>> shared = *in_flight_;
+    lock.unlock();
+    return shared.get();
+  }
+  in_flight_ = promise.get_future().share();
+  lock.unlock();
+
+  std::shared_ptr<const std::string> text;
+  try {
+    MetricSet metrics = CollectAll();
+    text = std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
+  } catch (...) {
+    // Only allocation failure gets here; serve an empty exposition rather than no answer.
+    text = std::make_shared<const std::string>();
+  }
+  lock.lock();
+  in_flight_.reset();
+  lock.unlock();
+  promise.set_value(text);
+  return text;
+}
+
+}  // namespace patroni_exporter

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything patroni_exporter needs to build, test and run its local lab, from Debian 12 packages only.
+# Idempotent: apt-get skips what is already installed. Used by the README's commands, .ci/run and the Dockerfile.
+#
+#   scripts/install-deps.sh            build + test + lab dependencies (the default)
+#   scripts/install-deps.sh build      only what compiling needs (Dockerfile build stage)
+set -euo pipefail
+
+what=${1:-all}
+
+build_pkgs=(
+  build-essential cmake pkg-config git ca-certificates
+  prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libpq-dev libspdlog-dev libfmt-dev
+  libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+# The local lab: a real Patroni cluster (Patroni 3.0.2 + etcd 3.4 + PostgreSQL 15) and promtool.
+lab_pkgs=(
+  patroni etcd-server etcd-client python3-etcd postgresql-15 postgresql-client-15
+  prometheus curl procps python3
+)
+
+case "$what" in
+  build) pkgs=("${build_pkgs[@]}") ;;
+  all) pkgs=("${build_pkgs[@]}" "${lab_pkgs[@]}") ;;
+  *) echo "usage: $0 [all|build]" >&2; exit 2 ;;
+esac
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: must run as root (apt-get)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages already installed"
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Debian's postgresql and etcd packages start system services on install where an init system runs; the lab
+# never uses them (it runs its own instances on free ports). policy-rc.d keeps them from starting at all.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+fi
+trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+
+echo "install-deps: installing ${missing[*]}"
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

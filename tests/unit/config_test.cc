@@ -1,0 +1,134 @@
+#include "exporter/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace patroni_exporter {
+namespace {
+
+FlagsResult Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "patroni_exporter");
+  return ParseFlags(static_cast<int>(args.size()), args.data());
+}
+
+TEST(ConfigTest, DefaultsMatchTheReadme) {
+  const FlagsResult r = Parse({});
+  ASSERT_TRUE(r.config) << r.output;
+  ASSERT_EQ(r.config->patroni_urls.size(), 1u);
+  EXPECT_EQ(r.config->patroni_urls[0].ToString(), "http://127.0.0.1:8008");
+  EXPECT_EQ(r.config->patroni_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(r.config->patroni_max_body_bytes, 8u << 20);
+  EXPECT_EQ(r.config->civetweb_ports, "9547");
+  EXPECT_EQ(r.config->telemetry_path, "/metrics");
+  EXPECT_EQ(r.config->log_level, LogLevel::kInfo);
+  EXPECT_EQ(r.config->log_format, LogFormat::kLogfmt);
+  EXPECT_FALSE(r.config->legacy_master);
+  EXPECT_FALSE(r.config->patroni_tls.insecure_skip_verify);
+}
+
+TEST(ConfigTest, RepeatedUrlsAndEveryFlag) {
+  const FlagsResult r =
+      Parse({"--patroni.url", "http://10.0.0.1:8008/", "--patroni.url=https://10.0.0.2:8008/patroni",
+             "--patroni.timeout=750ms", "--web.listen-address", "127.0.0.1:19547", "--web.telemetry-path=/m",
+             "--log.level=debug", "--log.format=json", "--collector.node.legacy-master",
+             "--patroni.insecure-skip-verify", "--patroni.max-body-size=64KiB"});
+  ASSERT_TRUE(r.config) << r.output;
+  ASSERT_EQ(r.config->patroni_urls.size(), 2u);
+  EXPECT_EQ(r.config->patroni_urls[0].ToString(), "http://10.0.0.1:8008");
+  EXPECT_EQ(r.config->patroni_urls[1].ToString(), "https://10.0.0.2:8008");
+  EXPECT_EQ(r.config->patroni_timeout, std::chrono::milliseconds(750));
+  EXPECT_EQ(r.config->civetweb_ports, "127.0.0.1:19547");
+  EXPECT_EQ(r.config->telemetry_path, "/m");
+  EXPECT_EQ(r.config->log_level, LogLevel::kDebug);
+  EXPECT_EQ(r.config->log_format, LogFormat::kJson);
+  EXPECT_TRUE(r.config->legacy_master);
+  EXPECT_TRUE(r.config->patroni_tls.insecure_skip_verify);
+  EXPECT_EQ(r.config->patroni_max_body_bytes, 64u << 10);
+}
+
+TEST(ConfigTest, HelpAndVersionExitZero) {
+  const FlagsResult help = Parse({"--help"});
+  EXPECT_FALSE(help.config);
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag : {"--patroni.url", "--patroni.timeout", "--web.listen-address", "--web.telemetry-path",
+                           "--log.level", "--log.format", "--version", "--collector.node.legacy-master"}) {
+    EXPECT_THAT(help.output, ::testing::HasSubstr(flag));
+  }
+  const FlagsResult version = Parse({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.output, ::testing::StartsWith("patroni_exporter, version "));
+}
+
+struct BadFlag {
+  std::vector<const char*> args;
+  std::string message;  // the line printed, after "patroni_exporter: error: "
+};
+
+class ConfigBadFlagTest : public ::testing::TestWithParam<BadFlag> {};
+
+TEST_P(ConfigBadFlagTest, ExitsTwoWithOneClearMessage) {
+  const FlagsResult r = Parse(GetParam().args);
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "patroni_exporter: error: " + GetParam().message + "\nRun 'patroni_exporter --help' for usage.\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ConfigBadFlagTest,
+    ::testing::Values(
+        BadFlag{{"--bogus"}, "The following argument was not expected: --bogus"},
+        BadFlag{{"--patroni.url=localhost:8008"},
+                "--patroni.url: URL \"localhost:8008\" has no scheme: write http://HOST:PORT or https://HOST:PORT"},
+        BadFlag{{"--patroni.url=http://u:pw@h:8008"},
+                "--patroni.url: a Patroni URL must not contain credentials (Patroni's GET endpoints need none)"},
+        BadFlag{{"--patroni.url=http://h:1", "--patroni.url=http://h:1/"}, "--patroni.url http://h:1/ is given twice"},
+        BadFlag{{"--patroni.timeout=fast"},
+                "--patroni.timeout \"fast\" must be a duration from 1ms to 10m, e.g. 500ms or 5s"},
+        BadFlag{{"--patroni.timeout=0s"},
+                "--patroni.timeout \"0s\" must be a duration from 1ms to 10m, e.g. 500ms or 5s"},
+        BadFlag{{"--patroni.timeout=11m"},
+                "--patroni.timeout \"11m\" must be a duration from 1ms to 10m, e.g. 500ms or 5s"},
+        BadFlag{{"--patroni.max-body-size=10"}, "--patroni.max-body-size \"10\" must be from 1KiB to 1GiB, e.g. 8MiB"},
+        BadFlag{{"--patroni.cert-file=/etc/hostname"}, "--patroni.cert-file and --patroni.key-file go together"},
+        BadFlag{{"--patroni.ca-file=/nonexistent/ca.pem"}, "cannot read /nonexistent/ca.pem"},
+        BadFlag{{"--web.listen-address=9547"}, "--web.listen-address \"9547\" must be :PORT or HOST:PORT"},
+        BadFlag{{"--web.listen-address=:99999"},
+                "--web.listen-address \":99999\": port must be a number from 1 to 65535"},
+        BadFlag{{"--web.listen-address=[::1]:9547"},
+                "--web.listen-address \"[::1]:9547\": IPv6 addresses are not supported (Debian 12's CivetWeb is "
+                "built without IPv6)"},
+        BadFlag{{"--web.listen-address=db.example:9547"},
+                "--web.listen-address \"db.example:9547\": host must be an IPv4 address or localhost"},
+        BadFlag{{"--web.telemetry-path=metrics"},
+                "--web.telemetry-path \"metrics\" must start with / and differ from / and /-/healthy"},
+        BadFlag{{"--web.telemetry-path=/-/healthy"},
+                "--web.telemetry-path \"/-/healthy\" must start with / and differ from / and /-/healthy"},
+        BadFlag{{"--log.level=verbose"}, "--log.level \"verbose\" must be one of debug, info, warn, error"},
+        BadFlag{{"--log.format=text"}, "--log.format \"text\" must be logfmt or json"}));
+
+TEST(ConfigTest, DurationSyntax) {
+  EXPECT_EQ(ParseDuration("5"), std::chrono::seconds(5));
+  EXPECT_EQ(ParseDuration("1.5s"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(ParseDuration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(ParseDuration("2m"), std::chrono::minutes(2));
+  EXPECT_EQ(ParseDuration("1h"), std::chrono::hours(1));
+  for (const char* bad : {"", "s", "-1s", "+1s", " 1s", "1 s", "1sec", "nan", "inf"}) {
+    EXPECT_FALSE(ParseDuration(bad)) << bad;
+  }
+}
+
+TEST(ConfigTest, ListenAddressForms) {
+  std::string error;
+  EXPECT_EQ(ToCivetwebPorts(":9547", &error), "9547");
+  EXPECT_EQ(ToCivetwebPorts("0.0.0.0:9547", &error), "9547");
+  EXPECT_EQ(ToCivetwebPorts("localhost:9547", &error), "127.0.0.1:9547");
+  EXPECT_EQ(ToCivetwebPorts("10.1.2.3:80", &error), "10.1.2.3:80");
+  EXPECT_FALSE(ToCivetwebPorts("10.1.2:80", &error));
+  EXPECT_FALSE(ToCivetwebPorts("256.1.2.3:80", &error));
+}
+
+}  // namespace
+}  // namespace patroni_exporter

@@ -1,0 +1,44 @@
+#include "collectors/metric_set.h"
+
+#include <gtest/gtest.h>
+
+namespace patroni_exporter {
+namespace {
+
+TEST(MetricSetTest, FamiliesAndSamplesKeepInsertionOrder) {
+  MetricSet set;
+  set.AddGauge("b_metric", "B.", {{"scope", "x"}}, 1);
+  set.AddGauge("a_metric", "A.", {{"scope", "x"}}, 2);
+  set.AddGauge("b_metric", "B.", {{"scope", "y"}}, 3);
+  EXPECT_EQ(SerializeText(set.families()),
+            "# HELP b_metric B.\n# TYPE b_metric gauge\nb_metric{scope=\"x\"} 1\nb_metric{scope=\"y\"} 3\n"
+            "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric{scope=\"x\"} 2\n");
+  EXPECT_EQ(set.SampleCount(), 3u);
+}
+
+TEST(MetricSetTest, DuplicateLabelSetIsDroppedNotSerializedTwice) {
+  MetricSet set;
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"a", "1"}}, 1));
+  EXPECT_FALSE(set.AddGauge("m", "M.", {{"a", "1"}}, 2));
+  EXPECT_EQ(set.SampleCount(), 1u);
+}
+
+TEST(MetricSetTest, MergeAppendsToFamiliesOfTheSameName) {
+  MetricSet a, b;
+  a.AddGauge("m", "M.", {{"t", "1"}}, 1);
+  b.AddGauge("m", "M.", {{"t", "2"}}, 2);
+  b.AddCounter("c_total", "C.", {}, 7);
+  a.Merge(std::move(b));
+  EXPECT_EQ(SerializeText(a.families()),
+            "# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"2\"} 2\n# HELP c_total C.\n# TYPE c_total counter\n"
+            "c_total 7\n");
+}
+
+TEST(MetricSetTest, LabelValuesAreEscaped) {
+  MetricSet set;
+  set.AddInfo("i", "I.", {{"v", "a\"b\\c\nd"}});
+  EXPECT_EQ(SerializeText(set.families()), "# HELP i I.\n# TYPE i gauge\ni{v=\"a\\\"b\\\\c\\nd\"} 1\n");
+}
+
+}  // namespace
+}  // namespace patroni_exporter

@@ -1,0 +1,48 @@
+#include "collectors/url.h"
+
+#include <gtest/gtest.h>
+
+namespace patroni_exporter {
+namespace {
+
+std::string Normalized(const std::string& text) {
+  std::string error;
+  const auto url = ParseBaseUrl(text, &error);
+  return url ? url->ToString() : "error: " + error;
+}
+
+TEST(UrlTest, NormalizesToSchemeHostPortPath) {
+  EXPECT_EQ(Normalized("http://127.0.0.1:8008"), "http://127.0.0.1:8008");
+  EXPECT_EQ(Normalized("http://127.0.0.1:8008/"), "http://127.0.0.1:8008");
+  EXPECT_EQ(Normalized("http://127.0.0.1:8009/patroni"), "http://127.0.0.1:8009");  // a /cluster api_url
+  EXPECT_EQ(Normalized("HTTP://Node1.Example:8008"), "http://node1.example:8008");
+  EXPECT_EQ(Normalized("https://db1"), "https://db1:443");
+  EXPECT_EQ(Normalized("http://db1"), "http://db1:80");
+  EXPECT_EQ(Normalized("http://[::1]:8008"), "http://[::1]:8008");
+  EXPECT_EQ(Normalized("https://proxy:443/patroni-a/"), "https://proxy:443/patroni-a");
+}
+
+TEST(UrlTest, JoinAndHostPort) {
+  std::string error;
+  const auto url = ParseBaseUrl("http://10.0.0.5:8008", &error);
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->Join("/patroni"), "http://10.0.0.5:8008/patroni");
+  EXPECT_EQ(url->HostPort(), "10.0.0.5:8008");
+}
+
+TEST(UrlTest, RefusesWhatIsNotAPatroniBaseUrl) {
+  EXPECT_EQ(Normalized("127.0.0.1:8008"),
+            "error: URL \"127.0.0.1:8008\" has no scheme: write http://HOST:PORT or https://HOST:PORT");
+  EXPECT_EQ(Normalized("ftp://h:21"), "error: URL \"ftp://h:21\": scheme must be http or https");
+  EXPECT_EQ(Normalized("http://h:8008/?x=1"), "error: URL \"http://h:8008/?x=1\" must not have a query or fragment");
+  EXPECT_EQ(Normalized("http://"), "error: \"http://\" is not a valid URL");
+}
+
+TEST(UrlTest, CredentialsAreRefusedWithoutEchoingThem) {
+  const std::string result = Normalized("http://admin:s3cret@h:8008");
+  EXPECT_EQ(result, "error: a Patroni URL must not contain credentials (Patroni's GET endpoints need none)");
+  EXPECT_EQ(result.find("s3cret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace patroni_exporter
