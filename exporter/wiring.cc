@@ -2,6 +2,7 @@
 
 #include "collectors/http_client.h"
 #include "collectors/patroni/node_collector.h"
+#include "collectors/process/process_collector.h"
 #include "exporter/build_info.h"
 
 namespace patroni_exporter {
@@ -20,6 +21,7 @@ std::vector<std::unique_ptr<Collector>> BuildCollectors(const Config& config) {
 
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<NodeCollector>(node, client));
+  collectors.push_back(std::make_unique<ProcessCollector>());
   return collectors;
 }
 

@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh            build + test + lab dependencies (the default)
 #   scripts/install-deps.sh build      only what compiling needs (Dockerfile build stage)
+#   scripts/install-deps.sh runtime    only the shared libraries the binary links (Dockerfile runtime stage)
 set -euo pipefail
 
 what=${1:-all}
@@ -14,6 +15,10 @@ build_pkgs=(
   libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# What build/patroni_exporter links directly (ldd), plus the CA bundle for HTTPS to Patroni.
+runtime_pkgs=(
+  libcivetweb1 libcurl4 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libstdc++6 ca-certificates
+)
 # The local lab: a real Patroni cluster (Patroni 3.0.2 + etcd 3.4 + PostgreSQL 15) and promtool.
 lab_pkgs=(
   patroni etcd-server etcd-client python3-etcd postgresql-15 postgresql-client-15
@@ -22,8 +27,9 @@ lab_pkgs=(
 
 case "$what" in
   build) pkgs=("${build_pkgs[@]}") ;;
+  runtime) pkgs=("${runtime_pkgs[@]}") ;;
   all) pkgs=("${build_pkgs[@]}" "${lab_pkgs[@]}") ;;
-  *) echo "usage: $0 [all|build]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|build|runtime]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -53,3 +59,4 @@ trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
 echo "install-deps: installing ${missing[*]}"
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "$what" = runtime ]; then rm -rf /var/lib/apt/lists/*; fi

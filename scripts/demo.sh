@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The one demo command: installs what is needed (Debian 12 packages), builds, boots a real 3-member Patroni
+# cluster on 127.0.0.1 (scripts/lab.sh) and runs patroni_exporter against every member in the foreground.
+# Ctrl-C (or SIGTERM) stops the exporter and the cluster. Idempotent; run as root on Debian 12.
+#
+#   DEMO_LISTEN=:9547     where the exporter listens
+#   DEMO_SECONDS=N        stop by itself after N seconds (for scripted checks of this script)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+listen=${DEMO_LISTEN:-:9547}
+
+scripts/install-deps.sh
+cmake -S . -B build
+cmake --build build -j"$(nproc)" --target patroni_exporter
+
+export LAB_DIR=${LAB_DIR:-/tmp/patroni-exporter-lab}
+exporter_pid=
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$exporter_pid" ] && kill -0 "$exporter_pid" 2>/dev/null; then
+    kill -TERM "$exporter_pid" && wait "$exporter_pid" || true
+  fi
+  scripts/lab.sh down
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+scripts/lab.sh up
+# shellcheck source=/dev/null
+. "$LAB_DIR/lab.env"
+args=(--web.listen-address "$listen")
+for url in $LAB_PATRONI_URLS; do args+=(--patroni.url "$url"); done
+
+build/patroni_exporter "${args[@]}" &
+exporter_pid=$!
+port=${listen##*:}
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$port/-/healthy" >/dev/null 2>&1 && break
+  kill -0 "$exporter_pid" 2>/dev/null || { echo "demo: the exporter exited; see its log above" >&2; exit 1; }
+  sleep 0.1
+done
+
+cat <<MSG
+
+patroni_exporter is scraping the ${LAB_MEMBER_NAMES// /, } members of scope $LAB_SCOPE.
+  metrics:     curl http://127.0.0.1:$port/metrics
+  landing:     http://127.0.0.1:$port/
+  the cluster: scripts/lab.sh patronictl list     (LAB_DIR=$LAB_DIR)
+  try:         scripts/lab.sh patronictl pause --wait; curl -s http://127.0.0.1:$port/metrics | grep is_paused
+Ctrl-C stops the exporter and the cluster.
+
+MSG
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^patroni_(primary|replica|postgres_state|up)[{ ]' || true
+
+if [ -n "${DEMO_SECONDS:-}" ]; then
+  sleep "$DEMO_SECONDS"
+else
+  wait "$exporter_pid"
+fi
