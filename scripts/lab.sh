@@ -1,0 +1,804 @@
+#!/usr/bin/env bash
+# A real, throw-away Patroni cluster on 127.0.0.1 for patroni_exporter's demo and integration tests:
+# one etcd (v3 API) and N Patroni 3.x members running PostgreSQL 15, every port probed free.
+#
+#   scripts/lab.sh up                      start (or reuse a healthy) lab, wait until healthy, write lab.env
+#   scripts/lab.sh down                    stop everything the lab started (tracked PIDs only), remove its data
+#   scripts/lab.sh status                  say whether the lab is up and healthy; show `patronictl list`
+#   scripts/lab.sh env                     print lab.env (fails when the lab is not up)
+#   scripts/lab.sh patronictl ARGS...      run patronictl against the lab, e.g. `list -f json`, `pause --wait`
+#   scripts/lab.sh kill-patroni nodeK      SIGKILL nodeK's Patroni (its postmaster keeps running, as in real life)
+#   scripts/lab.sh start-patroni nodeK     start nodeK's Patroni again (it adopts a still-running postmaster)
+#   scripts/lab.sh kill-postgres nodeK     SIGKILL nodeK's postmaster (Patroni notices and restarts it)
+#   scripts/lab.sh stop-etcd | start-etcd  take the DCS away / bring it back (same data, same port)
+#
+# Environment (read by `up`; every other command reads the running lab's own state from $LAB_DIR):
+#   LAB_DIR=/tmp/patroni-exporter-lab  state, data and logs (every parent must be traversable by the lab user)
+#   LAB_MEMBERS=3  LAB_SCOPE=demo  LAB_TTL=20  LAB_LOOP_WAIT=5  LAB_RETRY_TIMEOUT=5
+#   LAB_UP_TIMEOUT=90       seconds `up` waits for a healthy cluster before it gives up (and tears down)
+#   LAB_KEEP_LOGS=1         `down` keeps $LAB_DIR/logs (a failed `up` always keeps them)
+#   LAB_KEEP_FAILED=1       a failed `up` leaves the processes running for inspection (`down` cleans up)
+#   LAB_USER=patroni-lab    the unprivileged system user everything runs as (created on first `up`)
+#
+# `up` run with explicit LAB_MEMBERS/LAB_SCOPE/LAB_TTL/... that differ from a running lab rebuilds it; without
+# them it reuses whatever healthy lab runs in $LAB_DIR. Exit codes: 0 ok, 1 error; `status`: 0 up and healthy,
+# 1 up but unhealthy, 3 down.
+#
+# Must run as root on Debian 12 (patroni, etcd-server, python3-etcd, postgresql-15, curl: see install-deps.sh).
+# Why it looks the way it does: ../shared/LAB-NOTES.md (pitfall numbers below refer to it).
+set -euo pipefail
+set +m        # no job control: a background child must not lead its own process group (see spawn)
+umask 022
+export LC_ALL=C   # our own tools (EPOCHREALTIME's decimal point, sort) behave the same everywhere
+
+# ---------------------------------------------------------------------------------------------------------------
+# Configuration
+
+LAB_DIR=${LAB_DIR:-/tmp/patroni-exporter-lab}
+LAB_DIR=${LAB_DIR%/}
+LAB_USER=${LAB_USER:-patroni-lab}
+req_user=$LAB_USER
+
+# What `up` is asked for. Kept apart from the LAB_* variables because load_state overwrites those with the
+# running lab's values; the *_set flags remember which ones the caller chose explicitly.
+req_members=${LAB_MEMBERS:-3};              req_members_set=${LAB_MEMBERS+1}
+req_scope=${LAB_SCOPE:-demo};               req_scope_set=${LAB_SCOPE+1}
+req_ttl=${LAB_TTL:-20};                     req_ttl_set=${LAB_TTL+1}
+req_loop_wait=${LAB_LOOP_WAIT:-5};          req_loop_wait_set=${LAB_LOOP_WAIT+1}
+req_retry_timeout=${LAB_RETRY_TIMEOUT:-5};  req_retry_timeout_set=${LAB_RETRY_TIMEOUT+1}
+UP_TIMEOUT=${LAB_UP_TIMEOUT:-90}
+KEEP_LOGS=${LAB_KEEP_LOGS:-0}
+KEEP_FAILED=${LAB_KEEP_FAILED:-0}
+HEALTH_GRACE=15   # an existing lab whose processes all live gets this long to look healthy before `up` rebuilds it
+STOP_TIMEOUT=45   # per stop phase, before escalating to a harder signal
+
+# Absolute paths only: a pyenv python3 earlier in PATH cannot import etcd (pitfall 4).
+readonly PG_BIN=/usr/lib/postgresql/15/bin
+readonly PATRONI=/usr/bin/patroni PATRONICTL=/usr/bin/patronictl PYTHON=/usr/bin/python3 ETCD=/usr/bin/etcd
+readonly CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+readonly MARKER=.patroni-exporter-lab   # only a directory holding this file is ever `rm -rf`ed
+# One lock for every lab on the machine: it serialises port probing with the binding of those ports (two labs
+# starting at once would otherwise pick the same "free" ports) and keeps up/down of one lab from interleaving.
+readonly LOCK_FILE=/run/lock/patroni-exporter-lab.lock
+
+LAB_UID=-1   # set by lookup_user; -1 matches no process
+
+# ---------------------------------------------------------------------------------------------------------------
+# Small helpers
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+elapsed() { local us=$(( $(now_us) - $1 )); printf '%d.%d' $((us / 1000000)) $((us % 1000000 / 100000)); }
+
+require_root() { [ "$(id -u)" -eq 0 ] || die "must run as root (it creates and switches to the user $LAB_USER)"; }
+
+take_lock() {
+  mkdir -p "$(dirname "$LOCK_FILE")"
+  exec 9>>"$LOCK_FILE"
+  flock -w 300 9 || die "another scripts/lab.sh holds $LOCK_FILE for over 300 s"
+}
+
+validate_lab_dir() {
+  # Strict on purpose: the path goes unquoted into YAML and pgpass, and `down` removes it recursively.
+  [[ $LAB_DIR =~ ^/[A-Za-z0-9._/-]+$ ]] || die "LAB_DIR must be an absolute path of [A-Za-z0-9._/-]: '$LAB_DIR'"
+  [[ $LAB_DIR =~ ^/[^/]+/[^/]+ ]] || die "LAB_DIR '$LAB_DIR' is too close to / to be removed safely"
+  if [ -d "$LAB_DIR" ] && [ ! -e "$LAB_DIR/$MARKER" ] && [ -n "$(ls -A "$LAB_DIR")" ]; then
+    die "$LAB_DIR exists, is not empty and was not made by scripts/lab.sh: refusing to use or remove it"
+  fi
+}
+
+validate_request() {
+  [[ $req_members =~ ^[1-9][0-9]?$ ]] || die "LAB_MEMBERS must be 1..99, got '$req_members'"
+  [[ $req_scope =~ ^[A-Za-z0-9_-]+$ ]] || die "LAB_SCOPE must match [A-Za-z0-9_-]+, got '$req_scope'"
+  local v
+  for v in "$req_ttl" "$req_loop_wait" "$req_retry_timeout" "$UP_TIMEOUT"; do
+    [[ $v =~ ^[1-9][0-9]*$ ]] || die "LAB_TTL, LAB_LOOP_WAIT, LAB_RETRY_TIMEOUT, LAB_UP_TIMEOUT: positive integers"
+  done
+}
+
+lookup_user() { LAB_UID=$(id -u "$LAB_USER" 2>/dev/null) || LAB_UID=-1; }
+
+ensure_user() {
+  # PostgreSQL refuses to run as root (pitfall 1). Its home is not in $LAB_DIR, which `down` deletes and which
+  # can change from run to run: every process gets HOME=$LAB_DIR/home explicitly instead.
+  if ! id -u "$LAB_USER" >/dev/null 2>&1; then
+    log "creating system user $LAB_USER"
+    useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin \
+      --comment "patroni_exporter lab (scripts/lab.sh)" "$LAB_USER"
+  fi
+  lookup_user
+}
+
+# lab_cmd [NAME=VALUE...]: sets CMD to the prefix that runs a command as the lab user with exactly this
+# environment and nothing of the caller's (no pyenv PATH, PG*, ETCD_*, http_proxy, LC_*). LANG/LC_ALL C.UTF-8:
+# the only UTF-8 locale guaranteed to exist (pitfall 6). env and setpriv both exec in place (pitfall 1: su and
+# runuser fork), so a command started with `"${CMD[@]}" daemon &` has $! = the daemon's own PID.
+lab_cmd() {
+  CMD=(/usr/bin/env -i PATH="$CLEAN_PATH" LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME="$LAB_DIR/home" USER="$LAB_USER"
+       LOGNAME="$LAB_USER" "$@" /usr/bin/setpriv --reuid="$LAB_USER" --regid="$LAB_USER" --init-groups --)
+}
+as_lab() { local CMD; lab_cmd; "${CMD[@]}" "$@"; }
+
+# spawn LOGFILE PIDFILE CMD...: start a daemon as the lab user, detached, and record its PID.
+#   setsid: own session, so the daemon outlives this script and ignores its terminal's Ctrl-C/hang-up; it execs
+#     in place because a child of a script without job control never leads a process group.
+#   fds above 2 closed: the daemon must not hold our lock (fd 9) forever, nor a pipe of whoever runs us (a test
+#     runner reading our output to EOF would wait for the lab's lifetime).
+#   cd $LAB_DIR: the daemon doesn't pin the caller's cwd, and every lab process (postgres children included) has
+#     its cwd under $LAB_DIR, which is how teardown recognises stragglers.
+spawn() {
+  local logfile=$1 pidfile=$2 CMD; shift 2
+  lab_cmd
+  (
+    cd "$LAB_DIR"
+    for fd in "/proc/$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then { exec {fd}>&-; } 2>/dev/null || true; fi
+    done
+    exec /usr/bin/setsid "${CMD[@]}" "$@"
+  ) </dev/null >>"$logfile" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Processes: identify by PID file + owner + command line, never by name (pitfall 2)
+
+# proc_is PID NEEDLE: PID is a live, non-zombie process of the lab user whose command line contains NEEDLE.
+# The checks guard against PID reuse; an empty cmdline or state Z means dead, because PID 1 here reaps lazily and
+# `kill -0` still succeeds on a zombie (pitfall 3).
+proc_is() {
+  local pid=$1 needle=$2 uid state cmd
+  [[ $pid =~ ^[0-9]+$ ]] && [ "$pid" -gt 1 ] || return 1
+  { read -r _ state _ < <(grep -m1 '^State:' "/proc/$pid/status") &&
+    read -r _ uid _ < <(grep -m1 '^Uid:' "/proc/$pid/status"); } 2>/dev/null || return 1
+  [ "$state" != Z ] && [ "$state" != X ] && [ "$uid" = "$LAB_UID" ] || return 1
+  cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
+  [ -n "$cmd" ] && [[ $cmd == *"$needle"* ]]
+}
+
+read_pid() { { head -n1 "$1" 2>/dev/null || true; } | tr -dc 0-9; }   # empty when the file is gone
+
+patroni_needle() { echo "$PATRONI $LAB_DIR/$1/patroni.yml"; }
+postmaster_needle() { echo "$PG_BIN/postgres -D $LAB_DIR/$1/data "; }
+etcd_needle() { echo "$ETCD --data-dir $LAB_DIR/etcd/data "; }
+patroni_pid() { read_pid "$LAB_DIR/$1/patroni.pid"; }
+postmaster_pid() { read_pid "$LAB_DIR/$1/data/postmaster.pid"; }   # Patroni double-forks it (pitfall 2)
+etcd_pid() { read_pid "$LAB_DIR/etcd/etcd.pid"; }
+
+# stop_all SIGNAL TIMEOUT WHAT PID NEEDLE [PID NEEDLE...]: signal every verified live PID, then wait until all
+# are gone. Returns 1 (leaving the survivors alone) if some still live after TIMEOUT seconds.
+stop_all() {
+  local sig=$1 timeout=$2 what=$3; shift 3
+  local -a pids=() needles=()
+  while [ $# -gt 0 ]; do
+    if proc_is "$1" "$2"; then
+      kill -s "$sig" "$1" 2>/dev/null || true
+      pids+=("$1"); needles+=("$2")
+    fi
+    shift 2
+  done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  log "stopping $what (SIG$sig: ${pids[*]})"
+  local deadline=$(( $(now_us) + timeout * 1000000 )) i alive
+  while :; do
+    alive=0
+    for i in "${!pids[@]}"; do proc_is "${pids[$i]}" "${needles[$i]}" && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    [ "$(now_us)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
+# stop_escalating WHAT 'SIG SECONDS'... -- PID NEEDLE...: stop_all with each signal in turn until all are gone.
+stop_escalating() {
+  local what=$1; shift
+  local -a steps=()
+  while [ "$1" != -- ]; do steps+=("$1"); shift; done
+  shift
+  local step
+  for step in "${steps[@]}"; do
+    # shellcheck disable=SC2086 # step is "SIGNAL SECONDS"
+    stop_all ${step% *} ${step#* } "$what" "$@" && return 0
+    log "some $what outlived SIG${step% *}"
+  done
+  return 1
+}
+
+member_dirs() { local d; for d in "$LAB_DIR"/node*/; do [ -d "$d" ] && basename "$d"; done; return 0; }
+
+# lab_procs: PIDs of live processes of the lab user whose cwd is under $LAB_DIR (every process this lab starts,
+# see spawn; postgres children chdir into their data directory). Other labs run as the same user elsewhere.
+lab_procs() {
+  local pid state cwd
+  [ "$LAB_UID" != -1 ] || return 0
+  while read -r pid state; do
+    [[ $state != Z* ]] || continue   # zombies wait for the lazy PID 1 (pitfall 3)
+    cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || continue
+    [[ $cwd == "$LAB_DIR" || $cwd == "$LAB_DIR"/* ]] && echo "$pid"
+  done < <(ps -u "$LAB_UID" -o pid=,stat= 2>/dev/null)
+  return 0
+}
+
+# teardown [keep_logs]: stop everything of the lab in $LAB_DIR, then remove it (but its logs if asked).
+teardown() {
+  local keep_logs=${1:-$KEEP_LOGS} n args=()
+  [ -d "$LAB_DIR" ] || return 0
+  local t0 user=$LAB_USER; t0=$(now_us)
+  # The lab's own user, which a `down` without the LAB_USER that `up` had would otherwise get wrong.
+  # shellcheck disable=SC1091
+  [ ! -f "$LAB_DIR/state.env" ] || user=$(. "$LAB_DIR/state.env" && echo "$LAB_USER")
+  LAB_UID=$(id -u "$user" 2>/dev/null) || LAB_UID=-1
+
+  # 1. Patroni, all members at once: on SIGTERM it stops its postmaster (fast) and releases its DCS keys.
+  for n in $(member_dirs); do args+=("$(patroni_pid "$n")" "$(patroni_needle "$n")"); done
+  [ ${#args[@]} -eq 0 ] || stop_escalating "patroni" "TERM $STOP_TIMEOUT" "KILL 5" -- "${args[@]}" || true
+
+  # 2. Postmasters Patroni left behind: a SIGKILLed Patroni leaves a running (writable!) postmaster (pitfall 2).
+  args=()
+  for n in $(member_dirs); do args+=("$(postmaster_pid "$n")" "$(postmaster_needle "$n")"); done
+  [ ${#args[@]} -eq 0 ] ||
+    stop_escalating "orphan postmaster" "INT $STOP_TIMEOUT" "QUIT 10" "KILL 5" -- "${args[@]}" || true
+
+  # 3. The DCS last, so Patroni could say goodbye to it.
+  stop_escalating "etcd" "TERM 20" "KILL 5" -- "$(etcd_pid)" "$(etcd_needle)" || true
+
+  # 4. Stragglers: postgres backends of a SIGKILLed postmaster exit on their own within a moment; a Patroni
+  #    child (pg_basebackup, pg_rewind) of a SIGKILLed Patroni might not. Only processes of the lab user with
+  #    their cwd in this lab are considered, and only after everything tracked is gone.
+  local deadline=$(( $(now_us) + 5000000 )) left said=0
+  while left=$(lab_procs) && [ -n "$left" ] && [ "$(now_us)" -lt "$deadline" ]; do
+    [ "$said" = 1 ] || log "waiting for lab processes to exit: ${left//$'\n'/ }"
+    said=1
+    sleep 0.1
+  done
+  if [ -n "$left" ]; then
+    log "warning: untracked lab processes still running, killing them:"
+    # shellcheck disable=SC2086
+    ps -o pid,ppid,user,args -p "$(echo $left | tr ' ' ,)" >&2 || true
+    for n in $left; do kill -KILL "$n" 2>/dev/null || true; done
+  fi
+
+  # 5. Data.
+  if [ -e "$LAB_DIR/$MARKER" ] || [ -z "$(ls -A "$LAB_DIR")" ]; then
+    if [ "$keep_logs" = 1 ] && [ -d "$LAB_DIR/logs" ]; then
+      find "$LAB_DIR" -mindepth 1 -maxdepth 1 ! -name logs ! -name "$MARKER" -exec rm -rf --one-file-system {} +
+      log "kept logs in $LAB_DIR/logs"
+    else
+      rm -rf --one-file-system "$LAB_DIR"
+    fi
+  fi
+  log "down ($(elapsed "$t0") s)"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lab state: state.env (written before anything starts; what down/kill-* need) and lab.env (its public copy,
+# written once the lab is healthy; its presence is what "the lab is up" means).
+
+load_state() {
+  [ -f "$LAB_DIR/state.env" ] || return 1
+  # shellcheck disable=SC1091
+  . "$LAB_DIR/state.env"
+  read -ra NAMES <<<"$LAB_MEMBER_NAMES"
+  read -ra REST_PORTS <<<"$LAB_REST_PORTS"
+  read -ra PG_PORTS <<<"$LAB_PG_PORTS"
+  read -ra URLS <<<"$LAB_PATRONI_URLS"
+}
+
+check_member() {
+  local n
+  for n in "${NAMES[@]}"; do [ "$n" = "$1" ] && return 0; done
+  die "no member '$1' in this lab (members: ${NAMES[*]})"
+}
+
+write_state() {
+  local f=$1 i n N
+  {
+    echo "# patroni_exporter lab, written by scripts/lab.sh $(date -u +%Y-%m-%dT%H:%M:%SZ). Shell-sourceable."
+    echo "LAB_DIR=\"$LAB_DIR\""
+    echo "LAB_SCOPE=\"$LAB_SCOPE\""
+    echo "LAB_NAMESPACE=\"/service/\""
+    echo "LAB_MEMBERS=\"$LAB_MEMBERS\""
+    echo "LAB_MEMBER_NAMES=\"${NAMES[*]}\""
+    echo "LAB_PATRONI_URLS=\"${URLS[*]}\""
+    echo "LAB_REST_PORTS=\"${REST_PORTS[*]}\""
+    echo "LAB_PG_HOST=\"127.0.0.1\""
+    echo "LAB_PG_PORTS=\"${PG_PORTS[*]}\""
+    echo "LAB_PGUSER=\"postgres\""
+    echo "LAB_PGDATABASE=\"postgres\""
+    echo "LAB_PGPASSFILE=\"$LAB_DIR/pgpass\""
+    echo "LAB_ETCD_URL=\"http://127.0.0.1:$LAB_ETCD_PORT\""
+    echo "LAB_ETCD_PORT=\"$LAB_ETCD_PORT\""
+    echo "LAB_ETCD_PEER_PORT=\"$LAB_ETCD_PEER_PORT\""
+    echo "LAB_PATRONICTL_CONFIG=\"$LAB_DIR/patronictl.yaml\""
+    echo "LAB_TTL=\"$LAB_TTL\""
+    echo "LAB_LOOP_WAIT=\"$LAB_LOOP_WAIT\""
+    echo "LAB_RETRY_TIMEOUT=\"$LAB_RETRY_TIMEOUT\""
+    echo "LAB_USER=\"$LAB_USER\""
+    echo "LAB_LOG_DIR=\"$LAB_DIR/logs\""
+    echo "LAB_PG_BIN=\"$PG_BIN\""
+    for i in "${!NAMES[@]}"; do
+      n=${NAMES[$i]}; N=${n^^}
+      echo "LAB_${N}_PATRONI_URL=\"${URLS[$i]}\""
+      echo "LAB_${N}_PG_PORT=\"${PG_PORTS[$i]}\""
+      echo "LAB_${N}_DATA_DIR=\"$LAB_DIR/$n/data\""
+      echo "LAB_${N}_SOCKET_DIR=\"$LAB_DIR/$n/sock\""
+      echo "LAB_${N}_PATRONI_CONFIG=\"$LAB_DIR/$n/patroni.yml\""
+      echo "LAB_${N}_PATRONI_PIDFILE=\"$LAB_DIR/$n/patroni.pid\""
+      echo "LAB_${N}_PATRONI_LOG=\"$LAB_DIR/logs/$n-patroni.log\""
+      echo "LAB_${N}_POSTGRES_LOG=\"$LAB_DIR/logs/$n-postgresql.log\""
+    done
+  } >"$f.tmp"
+  mv "$f.tmp" "$f"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ports (pitfall 7: Debian's own cluster may hold 5432; other labs and test runs hold others)
+
+# pick_ports BASE:COUNT...: one line per argument with COUNT distinct ports from BASE upwards that bind right
+# now on 127.0.0.1 (which also fails when something holds the port on 0.0.0.0 or a dual-stack [::]). With
+# SO_REUSEADDR, like etcd, PostgreSQL and Patroni's REST server bind: a listener makes a port taken, the TIME_WAIT
+# connections a previous lab left do not (so the same ports come back after down+up). The kernel's ephemeral
+# range is skipped because outgoing connections may grab those any moment.
+pick_ports() {
+  "$PYTHON" - "$@" <<'PY'
+import socket, sys
+lo, hi = map(int, open('/proc/sys/net/ipv4/ip_local_port_range').read().split())
+taken = set()
+def free(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(('127.0.0.1', port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+for spec in sys.argv[1:]:
+    port, count = map(int, spec.split(':'))
+    got = []
+    while len(got) < count:
+        if port > 65535:
+            sys.exit('no free ports from %s' % spec)
+        if port not in taken and not lo <= port <= hi and free(port):
+            got.append(port)
+            taken.add(port)
+        port += 1
+    print(' '.join(map(str, got)))
+PY
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Health
+
+# health: one look at every member's GET /patroni. Healthy = every REST API answers for our scope, exactly one
+# member is master/primary, every other member is a running replica, and the leader lists each of them as a
+# streaming replication connection. Prints "name role state" lines (exit 0) or the problems (exit 1).
+health() {
+  local -a args=()
+  local i
+  for i in "${!NAMES[@]}"; do args+=("${NAMES[$i]}" "${URLS[$i]}"); done
+  "$PYTHON" - "$LAB_SCOPE" "${args[@]}" <<'PY'
+import json, sys, urllib.request
+scope, pairs = sys.argv[1], sys.argv[2:]
+members = list(zip(pairs[0::2], pairs[1::2]))
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an http_proxy
+status, problems = {}, []
+for name, url in members:
+    try:
+        with opener.open(url + '/patroni', timeout=2) as r:   # a frozen member must not hang us (pitfall 13)
+            body = json.load(r)
+    except Exception as e:
+        problems.append('%s: %s/patroni does not answer (%s)' % (name, url, e))
+        continue
+    if body.get('patroni', {}).get('scope') != scope:
+        problems.append('%s: %s is not a member of scope %s' % (name, url, scope))
+        continue
+    status[name] = body
+leaders = [n for n, b in status.items() if b.get('role') in ('master', 'primary')]
+if len(leaders) != 1:
+    problems.append('%d leaders (%s)' % (len(leaders), ' '.join(leaders) or 'none yet'))
+for name, body in status.items():
+    if name in leaders and body.get('state') != 'running':
+        problems.append('%s: leader in state %s' % (name, body.get('state')))
+    if name not in leaders and (body.get('role'), body.get('state')) != ('replica', 'running'):
+        problems.append('%s: role %s, state %s' % (name, body.get('role'), body.get('state')))
+if len(leaders) == 1:
+    streaming = {r.get('application_name') for r in status[leaders[0]].get('replication') or []
+                 if r.get('state') == 'streaming'}
+    missing = [n for n, _ in members if n != leaders[0] and n not in streaming]
+    if missing:
+        problems.append('not streaming from %s yet: %s' % (leaders[0], ' '.join(missing)))
+if problems:
+    print('; '.join(problems))
+    sys.exit(1)
+for name, _ in members:
+    print(name, status[name]['role'], status[name]['state'])
+PY
+}
+
+# dead_component: name the first tracked daemon that is not running (empty output when all run).
+dead_component() {
+  local n
+  proc_is "$(etcd_pid)" "$(etcd_needle)" || { echo etcd; return; }
+  for n in "${NAMES[@]}"; do
+    proc_is "$(patroni_pid "$n")" "$(patroni_needle "$n")" || { echo "patroni $n"; return; }
+  done
+}
+
+# wait_healthy SECONDS: poll health (never a fixed sleep) until healthy, a daemon dies, or time runs out.
+# Sets HEALTH (the member lines) on success, REASON on failure.
+wait_healthy() {
+  local deadline=$(( $(now_us) + $1 * 1000000 )) dead
+  while :; do
+    if HEALTH=$(health); then return 0; fi
+    REASON=$HEALTH
+    dead=$(dead_component)
+    if [ -n "$dead" ]; then REASON="$dead is not running (last seen: $REASON)"; return 1; fi
+    [ "$(now_us)" -lt "$deadline" ] || return 1
+    sleep 0.25
+  done
+}
+
+tail_logs() {
+  local f
+  for f in "$LAB_DIR"/logs/*.log; do
+    [ -s "$f" ] || continue
+    printf '\n==> %s (last 15 lines) <==\n' "$f" >&2
+    tail -n 15 "$f" >&2
+  done
+}
+
+summary() {
+  local i name role state
+  echo "lab: $1 - scope $LAB_SCOPE, ${#NAMES[@]} member(s), etcd $LAB_ETCD_URL, dir $LAB_DIR"
+  for i in "${!NAMES[@]}"; do
+    name=${NAMES[$i]} role="?" state="?"
+    read -r name role state < <(grep "^${NAMES[$i]} " <<<"$HEALTH") || true
+    printf '  %-7s %-8s %-8s REST %-24s PostgreSQL 127.0.0.1:%s\n' "$name" "$role" "$state" "${URLS[$i]}" \
+      "${PG_PORTS[$i]}"
+  done
+  echo "  env: . $LAB_DIR/lab.env   (psql: PGPASSFILE=\$LAB_PGPASSFILE psql -h 127.0.0.1 -p PORT -U postgres)"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Building and starting a lab
+
+write_configs() {
+  local su_pw repl_pw i n dir
+  # Fixed-alphabet random passwords, single-quoted in YAML (a hex string like 12e4 would otherwise parse as a
+  # number). Only the lab user (member configs) and root (pgpass) can read them.
+  su_pw=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  repl_pw=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  printf '127.0.0.1:*:*:postgres:%s\nlocalhost:*:*:postgres:%s\n::1:*:*:postgres:%s\n' \
+    "$su_pw" "$su_pw" "$su_pw" >"$LAB_DIR/pgpass"
+  chmod 0600 "$LAB_DIR/pgpass"   # libpq ignores a pgpass that group or others can read
+
+  cat >"$LAB_DIR/patronictl.yaml" <<EOF
+# patronictl only needs the DCS and the scope; it finds the members' REST APIs there.
+scope: $LAB_SCOPE
+namespace: /service/
+etcd3:
+  hosts: ['127.0.0.1:$LAB_ETCD_PORT']
+EOF
+
+  for i in "${!NAMES[@]}"; do
+    n=${NAMES[$i]}; dir=$LAB_DIR/$n
+    mkdir -p "$dir/sock"
+    cat >"$dir/patroni.yml" <<EOF
+# $n of the patroni_exporter lab (scripts/lab.sh). Everything on 127.0.0.1, ports probed free at \`up\`.
+scope: $LAB_SCOPE
+namespace: /service/
+name: $n
+log:
+  level: INFO
+restapi:
+  listen: 127.0.0.1:${REST_PORTS[$i]}
+  connect_address: 127.0.0.1:${REST_PORTS[$i]}
+etcd3:                      # etcd 3.4 serves no v2 API (pitfall 8)
+  hosts: ['127.0.0.1:$LAB_ETCD_PORT']
+watchdog:
+  mode: off
+bootstrap:
+  dcs:
+    ttl: $LAB_TTL
+    loop_wait: $LAB_LOOP_WAIT
+    retry_timeout: $LAB_RETRY_TIMEOUT
+    maximum_lag_on_failover: 1048576
+    postgresql:
+      use_pg_rewind: true
+      use_slots: true
+      parameters:
+        max_connections: 50
+        shared_buffers: 16MB
+        wal_keep_size: 64MB
+        wal_level: replica
+        hot_standby: 'on'
+        wal_log_hints: 'on'
+        max_wal_senders: 10
+        max_replication_slots: 10
+  initdb:                   # en_US.UTF-8 is not generated here; C.UTF-8 always exists (pitfall 6)
+  - encoding: UTF8
+  - locale: C.UTF-8
+postgresql:
+  listen: 127.0.0.1:${PG_PORTS[$i]}
+  connect_address: 127.0.0.1:${PG_PORTS[$i]}
+  data_dir: $dir/data
+  bin_dir: $PG_BIN
+  pgpass: $dir/pgpass       # the default ~/pgpass would be shared and raced by the members (pitfall 5)
+  authentication:
+    superuser:
+      username: postgres
+      password: '$su_pw'
+    replication:
+      username: replicator
+      password: '$repl_pw'
+  parameters:
+    unix_socket_directories: '$dir/sock'   # own socket directory per member (pitfall 5)
+    logging_collector: 'on'
+    log_directory: '$LAB_DIR/logs'
+    log_filename: '$n-postgresql.log'
+    log_rotation_age: 0
+    log_line_prefix: '%m [%p] %q%u@%d '
+  # Patroni connects to "localhost", which may be ::1 (pitfall 10); replication needs its own lines. The
+  # superuser may connect over TCP with its password too, so tests can use libpq on 127.0.0.1.
+  pg_hba:
+  - local all all trust
+  - local replication all trust
+  - host replication replicator 127.0.0.1/32 scram-sha-256
+  - host replication replicator ::1/128 scram-sha-256
+  - host all all 127.0.0.1/32 scram-sha-256
+  - host all all ::1/128 scram-sha-256
+EOF
+    chmod 0600 "$dir/patroni.yml"
+    chown -R "$LAB_USER:$LAB_USER" "$dir"
+    chmod 0700 "$dir"
+  done
+  chown "$LAB_USER:$LAB_USER" "$LAB_DIR/patronictl.yaml"
+  chmod 0600 "$LAB_DIR/patronictl.yaml"
+}
+
+start_etcd() {
+  local url=http://127.0.0.1:$LAB_ETCD_PORT peer=http://127.0.0.1:$LAB_ETCD_PEER_PORT
+  # The first two arguments are fixed: etcd_needle recognises the process by them.
+  spawn "$LAB_DIR/logs/etcd.log" "$LAB_DIR/etcd/etcd.pid" \
+    "$ETCD" --data-dir "$LAB_DIR/etcd/data" --name lab \
+    --listen-client-urls "$url" --advertise-client-urls "$url" \
+    --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
+    --initial-cluster "lab=$peer" --initial-cluster-state new --initial-cluster-token "lab-$LAB_SCOPE"
+}
+
+wait_etcd() {
+  local deadline=$(( $(now_us) + $1 * 1000000 ))
+  until curl -sf --noproxy '*' --max-time 1 "$LAB_ETCD_URL/health" 2>/dev/null | grep -q '"health":"true"'; do
+    proc_is "$(etcd_pid)" "$(etcd_needle)" || { REASON="etcd exited"; return 1; }
+    [ "$(now_us)" -lt "$deadline" ] || { REASON="etcd not healthy on $LAB_ETCD_URL after $1 s"; return 1; }
+    sleep 0.1
+  done
+}
+
+start_patroni() {
+  local n=$1
+  spawn "$LAB_DIR/logs/$n-patroni.log" "$LAB_DIR/$n/patroni.pid" "$PATRONI" "$LAB_DIR/$n/patroni.yml"
+}
+
+# A failed `up` (error, timeout, Ctrl-C) must not leave half a lab running: tear it down, keeping the logs.
+UP_IN_PROGRESS=0
+on_exit() {
+  local rc=$?
+  [ "$UP_IN_PROGRESS" = 1 ] || return 0
+  if [ "$KEEP_FAILED" = 1 ]; then
+    log "LAB_KEEP_FAILED=1: leaving the failed lab running in $LAB_DIR; 'scripts/lab.sh down' cleans up"
+  else
+    log "up failed: tearing down what was started"
+    teardown 1 || true
+    log "logs kept in $LAB_DIR/logs (removed by the next up or down)"
+  fi
+  exit "$rc"
+}
+
+# mismatch: which explicitly requested settings differ from the running lab's.
+mismatch() {
+  local m=()
+  [ -z "$req_members_set" ] || [ "$req_members" = "$LAB_MEMBERS" ] || m+=("LAB_MEMBERS $LAB_MEMBERS->$req_members")
+  [ -z "$req_scope_set" ] || [ "$req_scope" = "$LAB_SCOPE" ] || m+=("LAB_SCOPE $LAB_SCOPE->$req_scope")
+  [ -z "$req_ttl_set" ] || [ "$req_ttl" = "$LAB_TTL" ] || m+=("LAB_TTL $LAB_TTL->$req_ttl")
+  [ -z "$req_loop_wait_set" ] || [ "$req_loop_wait" = "$LAB_LOOP_WAIT" ] ||
+    m+=("LAB_LOOP_WAIT $LAB_LOOP_WAIT->$req_loop_wait")
+  [ -z "$req_retry_timeout_set" ] || [ "$req_retry_timeout" = "$LAB_RETRY_TIMEOUT" ] ||
+    m+=("LAB_RETRY_TIMEOUT $LAB_RETRY_TIMEOUT->$req_retry_timeout")
+  echo "${m[*]}"
+}
+
+cmd_up() {
+  local t0 i diff dead why
+  require_root; validate_lab_dir; validate_request
+  take_lock
+  ensure_user
+
+  # Reuse a healthy lab; rebuild a half-dead or differently configured one.
+  if [ -f "$LAB_DIR/lab.env" ] && load_state; then
+    diff=$(mismatch)
+    dead=$(dead_component)
+    if [ -z "$diff" ] && [ -z "$dead" ] && wait_healthy "$HEALTH_GRACE"; then
+      summary "already up"
+      return 0
+    fi
+    why=${diff:+"differs ($diff)"}; why=${why:-${dead:+"has $dead stopped"}}; why=${why:-"is not healthy ($REASON)"}
+    log "the lab in $LAB_DIR $why: rebuilding"
+  fi
+  trap on_exit EXIT
+  trap 'exit 130' INT TERM HUP
+  UP_IN_PROGRESS=1
+  teardown 0
+  t0=$(now_us)   # "up in": from a clean slate to healthy
+  LAB_USER=$req_user; lookup_user   # load_state may have set the old lab's
+
+  LAB_MEMBERS=$req_members LAB_SCOPE=$req_scope LAB_TTL=$req_ttl LAB_LOOP_WAIT=$req_loop_wait
+  LAB_RETRY_TIMEOUT=$req_retry_timeout
+  NAMES=(); for ((i = 1; i <= LAB_MEMBERS; i++)); do NAMES+=("node$i"); done
+
+  # $LAB_DIR: root's, world-traversable (pitfall 9); what the lab user writes lives in subdirectories it owns.
+  mkdir -p "$LAB_DIR"
+  chmod 0755 "$LAB_DIR"
+  touch "$LAB_DIR/$MARKER"
+  mkdir -p "$LAB_DIR/home" "$LAB_DIR/logs" "$LAB_DIR/etcd"
+  chown "$LAB_USER:$LAB_USER" "$LAB_DIR/home" "$LAB_DIR/logs" "$LAB_DIR/etcd"
+  chmod 0700 "$LAB_DIR/etcd"
+  if ! as_lab /usr/bin/test -w "$LAB_DIR/home"; then
+    UP_IN_PROGRESS=0; teardown 0
+    die "$LAB_USER cannot reach $LAB_DIR (a parent directory is not traversable, e.g. /root is 0700): set LAB_DIR"
+  fi
+
+  local -a ports
+  mapfile -t ports < <(pick_ports 2379:2 8008:"$LAB_MEMBERS" 5433:"$LAB_MEMBERS")
+  [ ${#ports[@]} -eq 3 ] || die "could not find free ports"
+  read -r LAB_ETCD_PORT LAB_ETCD_PEER_PORT <<<"${ports[0]}"
+  read -ra REST_PORTS <<<"${ports[1]}"
+  read -ra PG_PORTS <<<"${ports[2]}"
+  URLS=(); for i in "${!NAMES[@]}"; do URLS+=("http://127.0.0.1:${REST_PORTS[$i]}"); done
+  LAB_ETCD_URL=http://127.0.0.1:$LAB_ETCD_PORT
+
+  write_configs
+  write_state "$LAB_DIR/state.env"
+
+  log "starting etcd on $LAB_ETCD_URL"
+  start_etcd
+  wait_etcd 30 || { tail_logs; die "$REASON"; }
+
+  log "starting ${NAMES[*]} (REST ${REST_PORTS[*]}, PostgreSQL ${PG_PORTS[*]})"
+  for n in "${NAMES[@]}"; do start_patroni "$n"; done
+  if ! wait_healthy "$UP_TIMEOUT"; then
+    tail_logs
+    die "lab not healthy $(elapsed "$t0") s after start (LAB_UP_TIMEOUT=$UP_TIMEOUT): $REASON"
+  fi
+
+  write_state "$LAB_DIR/lab.env"
+  UP_IN_PROGRESS=0
+  summary "up in $(elapsed "$t0") s"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# The other commands
+
+cmd_down() {
+  require_root; validate_lab_dir
+  take_lock
+  if [ ! -d "$LAB_DIR" ]; then log "nothing to stop in $LAB_DIR"; return 0; fi
+  teardown
+}
+
+cmd_status() {
+  if [ ! -f "$LAB_DIR/state.env" ]; then echo "lab: down ($LAB_DIR)"; return 3; fi
+  load_state
+  lookup_user
+  local rc=0 dead
+  dead=$(dead_component)
+  if [ ! -f "$LAB_DIR/lab.env" ]; then
+    echo "lab: not up - $LAB_DIR holds a lab that is starting or failed to start"; rc=1
+  elif HEALTH=$(health); then
+    summary "up and healthy"
+  else
+    echo "lab: up but unhealthy${dead:+ ($dead is not running)}: $HEALTH"; rc=1
+  fi
+  if proc_is "$(etcd_pid)" "$(etcd_needle)"; then
+    echo
+    ( cd "$LAB_DIR" && timeout 20 "$0" patronictl list ) || echo "(patronictl list failed)"
+  else
+    echo "(etcd is not running: no patronictl list)"
+  fi
+  return $rc
+}
+
+cmd_env() {
+  [ -f "$LAB_DIR/lab.env" ] || die "the lab in $LAB_DIR is not up (run scripts/lab.sh up)"
+  cat "$LAB_DIR/lab.env"
+}
+
+cmd_patronictl() {
+  require_root
+  [ -f "$LAB_DIR/state.env" ] || die "no lab in $LAB_DIR (run scripts/lab.sh up)"
+  load_state
+  # Relative file arguments would not resolve: patronictl runs as the lab user in $LAB_DIR.
+  cd "$LAB_DIR"
+  local CMD
+  lab_cmd ${TERM:+TERM="$TERM"} ${COLUMNS:+COLUMNS="$COLUMNS"}   # only so its tables fit the terminal
+  exec "${CMD[@]}" "$PATRONICTL" -c "$LAB_DIR/patronictl.yaml" "$@"
+}
+
+fault_prologue() {
+  require_root
+  take_lock
+  load_state || die "no lab in $LAB_DIR (run scripts/lab.sh up)"
+  lookup_user
+}
+
+cmd_kill_patroni() {
+  [ $# -eq 1 ] || die "usage: lab.sh kill-patroni nodeK"
+  fault_prologue; check_member "$1"
+  local pid pm; pid=$(patroni_pid "$1")
+  proc_is "$pid" "$(patroni_needle "$1")" || die "patroni of $1 is not running"
+  kill -KILL "$pid"
+  pm=$(postmaster_pid "$1")
+  echo "killed patroni of $1 (pid $pid, SIGKILL); its postmaster ${pm:+(pid $pm) }keeps running"
+}
+
+cmd_start_patroni() {
+  [ $# -eq 1 ] || die "usage: lab.sh start-patroni nodeK"
+  fault_prologue; check_member "$1"
+  local i url deadline
+  if proc_is "$(patroni_pid "$1")" "$(patroni_needle "$1")"; then echo "patroni of $1 already runs"; return 0; fi
+  start_patroni "$1"
+  for i in "${!NAMES[@]}"; do [ "${NAMES[$i]}" = "$1" ] && url=${URLS[$i]}; done
+  deadline=$(( $(now_us) + 30000000 ))
+  until curl -sf --noproxy '*' --max-time 2 -o /dev/null "$url/patroni"; do
+    proc_is "$(patroni_pid "$1")" "$(patroni_needle "$1")" || { tail -n 20 "$LAB_DIR/logs/$1-patroni.log" >&2; die "patroni of $1 exited"; }
+    [ "$(now_us)" -lt "$deadline" ] || die "patroni of $1 does not answer on $url after 30 s"
+    sleep 0.1
+  done
+  echo "started patroni of $1 (pid $(patroni_pid "$1")), REST $url answers"
+}
+
+cmd_kill_postgres() {
+  [ $# -eq 1 ] || die "usage: lab.sh kill-postgres nodeK"
+  fault_prologue; check_member "$1"
+  local pid; pid=$(postmaster_pid "$1")
+  proc_is "$pid" "$(postmaster_needle "$1")" || die "postmaster of $1 is not running"
+  kill -KILL "$pid"
+  echo "killed postmaster of $1 (pid $pid, SIGKILL)"
+}
+
+cmd_stop_etcd() {
+  fault_prologue
+  proc_is "$(etcd_pid)" "$(etcd_needle)" || { echo "etcd is not running"; return 0; }
+  stop_escalating "etcd" "TERM 20" "KILL 5" -- "$(etcd_pid)" "$(etcd_needle)"
+  echo "etcd stopped"
+}
+
+cmd_start_etcd() {
+  fault_prologue
+  if proc_is "$(etcd_pid)" "$(etcd_needle)"; then echo "etcd already runs"; return 0; fi
+  start_etcd
+  wait_etcd 30 || { tail -n 20 "$LAB_DIR/logs/etcd.log" >&2; die "$REASON"; }
+  echo "etcd started on $LAB_ETCD_URL (pid $(etcd_pid))"
+}
+
+usage() { sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; }
+
+cmd=${1:-}
+[ $# -eq 0 ] || shift
+case "$cmd" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  patronictl) cmd_patronictl "$@" ;;
+  kill-patroni) cmd_kill_patroni "$@" ;;
+  start-patroni) cmd_start_patroni "$@" ;;
+  kill-postgres) cmd_kill_postgres "$@" ;;
+  stop-etcd) cmd_stop_etcd ;;
+  start-etcd) cmd_start_etcd ;;
+  -h|--help|help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac
