@@ -1,0 +1,231 @@
+#include "collectors/patroni/cluster_translate.h"
+
+#include <array>
+#include <charconv>
+#include <string_view>
+
+#include "collectors/patroni/postgres_state.h"
+
+namespace patroni_exporter {
+namespace {
+
+// Every role /cluster has sent in a release (utils.py cluster_as_json, 1.6.1 to 4.x; never master/primary): 1.6 to
+// 3.x say sync_standby for a synchronous standby, exactly like 4.x; quorum_standby replaces it in quorum mode (4.0+).
+// Anything else (development versions after 4.1 add "promoted") is "other", the last value of the set.
+constexpr std::array<std::string_view, 6> kRoles = {"leader",         "standby_leader", "sync_standby",
+                                                    "quorum_standby", "replica",        "other"};
+
+// Member states that are not a PostgreSQL state: from 3.0.4 on, cluster_as_json shows a non-leader's replication
+// state ("streaming", "in archive recovery") instead of "running"; "unknown" is what a failed status query gives.
+constexpr std::string_view kStreaming = "streaming";
+constexpr std::string_view kInArchiveRecovery = "in archive recovery";
+constexpr std::string_view kUnknownState = "unknown";
+constexpr std::string_view kOther = "other";
+constexpr int kRunning = 5;
+constexpr int kPostgresStates = 15;
+
+Labels MemberLabels(const std::string& scope, const ClusterMember& m) { return {{"scope", scope}, {"member", m.name}}; }
+
+Labels With(Labels labels, const char* name, std::string_view value) {
+  labels.emplace_back(name, std::string(value));
+  return labels;
+}
+
+std::string_view RoleValue(const std::string& role) {
+  for (const std::string_view known : kRoles) {
+    if (role == known) return known;
+  }
+  return kRoles.back();
+}
+
+std::string_view StateValue(const std::string& state) {
+  if (PostgresStateNumber(state) >= 0 || state == kStreaming || state == kInArchiveRecovery || state == kUnknownState)
+    return state;
+  return kOther;
+}
+
+// A replication state implies PostgreSQL is up and in recovery, i.e. running. "unknown" and unrecognised strings
+// give no number: unlike native patroni_postgres_state (-1 for them) an absent sample cannot be mistaken for a
+// state, and `unknown` often only means Patroni could not query PostgreSQL, not that it is down.
+std::optional<int> PostgresStateOf(const std::string& state) {
+  if (state == kStreaming || state == kInArchiveRecovery) return kRunning;
+  const int number = PostgresStateNumber(state);
+  return number >= 0 ? std::optional<int>(number) : std::nullopt;
+}
+
+std::string BoolText(const std::optional<bool>& value) {
+  if (!value) return "";
+  return *value ? "true" : "false";
+}
+
+// Shortest text that reads back as the same double: integers print without a fraction ("2", "5432").
+std::string NumberText(const std::optional<double>& value) {
+  if (!value) return "";
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), *value);
+  return ec == std::errc() ? std::string(buffer, end) : "";
+}
+
+struct WalFamily {
+  const char* name;
+  const char* help;
+  ClusterWalValue ClusterMember::*field;
+};
+
+// Lags are against the leader's last position in the DCS, written once per Patroni loop: stale by up to loop_wait.
+constexpr std::array<WalFamily, 6> kWalFamilies = {{
+    {"patroni_cluster_member_lag_bytes",
+     "Bytes the member's WAL position is behind the leader's last position known to the DCS (refreshed every "
+     "loop_wait). Absent for the leader and when Patroni reports it unknown.",
+     &ClusterMember::lag},
+    {"patroni_cluster_member_receive_lag_bytes",
+     "Bytes the member's received WAL is behind the leader's last position known to the DCS (Patroni 4.1+).",
+     &ClusterMember::receive_lag},
+    {"patroni_cluster_member_replay_lag_bytes",
+     "Bytes the member's replayed WAL is behind the leader's last position known to the DCS (Patroni 4.1+).",
+     &ClusterMember::replay_lag},
+    {"patroni_cluster_member_lsn_bytes",
+     "WAL position the member last published to the DCS, in bytes (Patroni 4.1+). Absent for the leader.",
+     &ClusterMember::lsn},
+    {"patroni_cluster_member_receive_lsn_bytes",
+     "Received WAL position the member last published to the DCS, in bytes (Patroni 4.1+).",
+     &ClusterMember::receive_lsn},
+    {"patroni_cluster_member_replay_lsn_bytes",
+     "Replayed WAL position the member last published to the DCS, in bytes (Patroni 4.1+).",
+     &ClusterMember::replay_lsn},
+}};
+
+struct LagKind {
+  const char* kind;
+  ClusterWalValue ClusterMember::*field;
+};
+
+constexpr std::array<LagKind, 3> kLagKinds = {{
+    {"lag", &ClusterMember::lag},
+    {"receive_lag", &ClusterMember::receive_lag},
+    {"replay_lag", &ClusterMember::replay_lag},
+}};
+
+}  // namespace
+
+void TranslateCluster(const ClusterView& view, const std::string& scope, MetricSet* out) {
+  const Labels cluster = {{"scope", scope}};
+  double leaders = 0;
+  for (const ClusterMember& m : view.members) {
+    if (m.role == "leader" || m.role == "standby_leader") ++leaders;
+  }
+  out->AddGauge("patroni_cluster_members", "Number of members in the cluster, as GET /cluster lists them.", cluster,
+                static_cast<double>(view.members.size()));
+  out->AddGauge("patroni_cluster_leader_members",
+                "Members whose role is leader or standby_leader: 1 in a healthy cluster, 0 while nobody holds the "
+                "leader lock.",
+                cluster, leaders);
+  // `pause` is sent only when true, in every version that has /cluster: its absence is a real 0.
+  out->AddGauge("patroni_cluster_paused", "Value is 1 if the cluster is in maintenance mode (paused), 0 otherwise.",
+                cluster, view.pause.value_or(false) ? 1 : 0);
+  if (view.scheduled_switchover_at) {
+    out->AddGauge("patroni_cluster_scheduled_switchover_timestamp_seconds",
+                  "Epoch seconds at which a scheduled switchover is due.", cluster, *view.scheduled_switchover_at);
+  }
+
+  // Family by family, so the family order does not depend on which member comes first.
+  for (const ClusterMember& m : view.members) {
+    const std::string_view role = RoleValue(m.role);
+    for (const std::string_view value : kRoles) {
+      out->AddGauge("patroni_cluster_member_role",
+                    "Role of the member as GET /cluster reports it; exactly one role is 1 per member.",
+                    With(MemberLabels(scope, m), "role", value), value == role ? 1 : 0);
+    }
+  }
+
+  constexpr const char* kStateHelp =
+      "State of the member as GET /cluster reports it: its PostgreSQL state, or from Patroni 3.0.4 a non-leader's "
+      "replication state (streaming, in archive recovery); exactly one state is 1 per member.";
+  for (const ClusterMember& m : view.members) {
+    const std::string_view state = StateValue(m.state);
+    for (int i = 0; i < kPostgresStates; ++i) {
+      const std::string_view value = PostgresStateName(i);
+      out->AddGauge("patroni_cluster_member_state", kStateHelp, With(MemberLabels(scope, m), "state", value),
+                    value == state ? 1 : 0);
+    }
+    for (const std::string_view value : {kStreaming, kInArchiveRecovery, kUnknownState, kOther}) {
+      out->AddGauge("patroni_cluster_member_state", kStateHelp, With(MemberLabels(scope, m), "state", value),
+                    value == state ? 1 : 0);
+    }
+  }
+
+  for (const ClusterMember& m : view.members) {
+    if (const std::optional<int> number = PostgresStateOf(m.state)) {
+      out->AddGauge("patroni_cluster_member_postgres_state",
+                    "PostgreSQL state of the member, numbered as patroni_postgres_state (streaming and in archive "
+                    "recovery count as 5, running). Absent when the state is unknown or not a PostgreSQL state.",
+                    MemberLabels(scope, m), *number);
+    }
+  }
+
+  for (const ClusterMember& m : view.members) {
+    if (m.timeline) {
+      out->AddGauge("patroni_cluster_member_timeline",
+                    "PostgreSQL timeline of the member. Absent while its PostgreSQL is not running.",
+                    MemberLabels(scope, m), *m.timeline);
+    }
+  }
+
+  for (const WalFamily& family : kWalFamilies) {
+    for (const ClusterMember& m : view.members) {
+      const ClusterWalValue& value = m.*family.field;
+      if (value.bytes) out->AddGauge(family.name, family.help, MemberLabels(scope, m), *value.bytes);
+    }
+  }
+
+  for (const ClusterMember& m : view.members) {
+    for (const LagKind& kind : kLagKinds) {
+      const ClusterWalValue& value = m.*kind.field;
+      if (!value.sent()) continue;
+      out->AddGauge("patroni_cluster_member_lag_unknown",
+                    "Value is 1 if Patroni reports the member's lag of this kind as unknown (no WAL position "
+                    "published), 0 if it reports a number of bytes.",
+                    With(MemberLabels(scope, m), "kind", kind.kind), value.unknown ? 1 : 0);
+    }
+  }
+
+  // `pending_restart` is sent only when true, in every version that has /cluster: its absence is a real 0.
+  for (const ClusterMember& m : view.members) {
+    out->AddGauge("patroni_cluster_member_pending_restart",
+                  "Value is 1 if the member's PostgreSQL needs a restart to apply a changed parameter, 0 otherwise.",
+                  MemberLabels(scope, m), m.pending_restart.value_or(false) ? 1 : 0);
+  }
+
+  for (const ClusterMember& m : view.members) {
+    if (m.scheduled_restart) {
+      out->AddGauge("patroni_cluster_member_scheduled_restart_timestamp_seconds",
+                    "Epoch seconds at which a restart of the member is scheduled.", MemberLabels(scope, m),
+                    *m.scheduled_restart);
+    }
+  }
+
+  for (const ClusterMember& m : view.members) {
+    Labels labels = MemberLabels(scope, m);
+    labels.emplace_back("nofailover", BoolText(m.tags.nofailover));
+    labels.emplace_back("noloadbalance", BoolText(m.tags.noloadbalance));
+    labels.emplace_back("clonefrom", BoolText(m.tags.clonefrom));
+    labels.emplace_back("nosync", BoolText(m.tags.nosync));
+    labels.emplace_back("failover_priority", NumberText(m.tags.failover_priority));
+    out->AddInfo("patroni_cluster_member_tags_info",
+                 "Tags of the member: true or false where set, empty where not set (Patroni's default applies); "
+                 "failover_priority as a number.",
+                 labels);
+  }
+
+  for (const ClusterMember& m : view.members) {
+    Labels labels = MemberLabels(scope, m);
+    labels.emplace_back("host", m.host.value_or(""));
+    labels.emplace_back("port", NumberText(m.port));
+    labels.emplace_back("api_url", m.api_url.value_or(""));
+    out->AddInfo("patroni_cluster_member_info",
+                 "Addresses of the member: PostgreSQL host and port, Patroni REST API URL (empty when not sent).",
+                 labels);
+  }
+}
+
+}  // namespace patroni_exporter
