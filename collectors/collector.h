@@ -4,11 +4,18 @@
 // collector, catches anything it throws, and emits patroni_exporter_collector_{duration_seconds,success}.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "collectors/metric_set.h"
 
 namespace patroni_exporter {
+
+struct ScrapeContext {
+  // Every upstream call of this scrape ends by then: Prometheus' X-Prometheus-Scrape-Timeout-Seconds minus a
+  // margin, or the exporter's default scrape timeout (exporter/http_server.cc).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
 
 class Collector {
  public:
@@ -20,9 +27,9 @@ class Collector {
   // Adds this scrape's families to *out, fresh each time. Returns "" when every source it reads answered
   // with usable data, else a one-line reason; whatever could be collected is added either way, and a failing
   // source must show up in its own up-style metric. Must not throw and must return within the configured
-  // timeouts. Called from several threads at once only if the implementation says so; the scrape wrapper
-  // never overlaps two scrapes.
-  virtual std::string Collect(MetricSet* out) = 0;
+  // timeouts and by the context's deadline. Called from several threads at once only if the implementation
+  // says so; the scrape wrapper never overlaps two scrapes of one collector.
+  virtual std::string Collect(const ScrapeContext& context, MetricSet* out) = 0;
 };
 
 }  // namespace patroni_exporter

@@ -31,7 +31,8 @@ std::size_t WriteBody(char* data, std::size_t size, std::size_t count, void* use
   return bytes;
 }
 
-void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o) {
+void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o, const TlsClientOptions& tls,
+               std::chrono::milliseconds timeout) {
   CURL* e = t.easy;
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -39,8 +40,8 @@ void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o) 
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   // Signals are not thread-safe; without this, a DNS timeout would use SIGALRM.
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.timeout.count()));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o.max_body_bytes));
   curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteBody);
@@ -49,10 +50,10 @@ void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o) 
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   // Patroni answers HTTP/1.0 and closes every connection (shared/PERF-NOTES.md): reuse would buy nothing.
   curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-  if (!o.tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.tls.ca_file.c_str());
-  if (!o.tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, o.tls.cert_file.c_str());
-  if (!o.tls.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, o.tls.key_file.c_str());
-  if (o.tls.insecure_skip_verify) {
+  if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());
+  if (!tls.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, tls.key_file.c_str());
+  if (tls.insecure_skip_verify) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
@@ -82,12 +83,19 @@ std::string HttpResponse::FailureReason() const {
   return "";
 }
 
-std::vector<HttpResponse> HttpClient::GetAll(const std::vector<std::string>& urls) const {
-  std::vector<HttpResponse> responses(urls.size());
-  if (urls.empty()) return responses;
+std::vector<HttpResponse> HttpClient::GetAll(const std::vector<std::string>& urls, Deadline deadline) const {
+  std::vector<HttpRequest> requests;
+  requests.reserve(urls.size());
+  for (const std::string& url : urls) requests.push_back({url, nullptr});
+  return GetAll(requests, deadline);
+}
+
+std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& requests, Deadline deadline) const {
+  std::vector<HttpResponse> responses(requests.size());
+  if (requests.empty()) return responses;
 
   std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), curl_multi_cleanup);
-  std::vector<Transfer> transfers(urls.size());
+  std::vector<Transfer> transfers(requests.size());
   if (!multi) {
     for (auto& r : responses) r.error = "curl_multi_init failed";
     return responses;
@@ -97,17 +105,29 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<std::string>& url
   std::size_t next = 0;
   int running = 0;
   auto start_more = [&] {
-    while (next < urls.size() && static_cast<std::size_t>(running) < cap) {
+    while (next < requests.size() && static_cast<std::size_t>(running) < cap) {
       Transfer& t = transfers[next];
       t.response = &responses[next];
       t.max_body_bytes = options_.max_body_bytes;
+      const auto now = std::chrono::steady_clock::now();
+      std::chrono::milliseconds timeout = options_.timeout;
+      if (deadline != Deadline::max()) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        if (left.count() <= 0) {
+          t.response->error = "scrape deadline reached before the request could start";
+          ++next;
+          continue;
+        }
+        timeout = std::min(timeout, left);
+      }
       t.easy = curl_easy_init();
       if (t.easy == nullptr) {
         t.response->error = "curl_easy_init failed";
         ++next;
         continue;
       }
-      Configure(t, urls[next], options_);
+      const HttpRequest& request = requests[next];
+      Configure(t, request.url, options_, request.tls != nullptr ? *request.tls : options_.tls, timeout);
       t.started = std::chrono::steady_clock::now();
       if (curl_multi_add_handle(multi.get(), t.easy) != CURLM_OK) {
         t.response->error = "curl_multi_add_handle failed";
@@ -144,6 +164,8 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<std::string>& url
   return responses;
 }
 
-HttpResponse HttpClient::Get(const std::string& url) const { return std::move(GetAll({url}).front()); }
+HttpResponse HttpClient::Get(const std::string& url, Deadline deadline) const {
+  return std::move(GetAll(std::vector<std::string>{url}, deadline).front());
+}
 
 }  // namespace patroni_exporter

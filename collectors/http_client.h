@@ -4,8 +4,10 @@
 // other protocols), sends nothing but GET, and never asks for compressed bodies.
 //
 // Contract:
-// - GetAll() returns one HttpResponse per URL, in the order given, after at most about `timeout` (every
-//   request has its own total timeout, connect included; they run concurrently, at most `max_in_flight` at once).
+// - GetAll() returns one HttpResponse per request, in the order given. Every request has its own total timeout,
+//   connect included: `timeout`, cut short by the deadline when one is given, so the call returns by the
+//   deadline (plus scheduling noise). Requests run concurrently, at most `max_in_flight` at once; a request
+//   whose turn comes after the deadline fails without being sent.
 // - A transport failure (refused, reset, timeout, TLS failure, body over `max_body_bytes`) is reported in
 //   HttpResponse::error; an HTTP answer of any status is a response, not an error: callers judge the status.
 // - Never throws (short of std::bad_alloc). Thread-safe: every call uses its own curl handles.
@@ -47,12 +49,23 @@ struct HttpResponse {
   std::string FailureReason() const;
 };
 
+struct HttpRequest {
+  std::string url;
+  // TLS settings for this request; null: the client's own. Lets one client serve clusters with different CAs
+  // and client certificates in one concurrent round. Must outlive the call.
+  const TlsClientOptions* tls = nullptr;
+};
+
+using Deadline = std::chrono::steady_clock::time_point;
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
 
-  std::vector<HttpResponse> GetAll(const std::vector<std::string>& urls) const;
-  HttpResponse Get(const std::string& url) const;
+  std::vector<HttpResponse> GetAll(const std::vector<HttpRequest>& requests,
+                                   Deadline deadline = Deadline::max()) const;
+  std::vector<HttpResponse> GetAll(const std::vector<std::string>& urls, Deadline deadline = Deadline::max()) const;
+  HttpResponse Get(const std::string& url, Deadline deadline = Deadline::max()) const;
 
   const HttpClientOptions& options() const { return options_; }
 

@@ -1,9 +1,13 @@
 #include "exporter/config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "exporter/build_info.h"
@@ -55,7 +59,137 @@ FlagsResult Fail(const std::string& message) {
   return result;
 }
 
+// "auto" turns member discovery on for a cluster given by more than one seed: one seed is the sidecar
+// deployment (an exporter next to each node, --patroni.url http://localhost:8008), where discovery would make
+// every sidecar poll every member and export each member N times.
+std::optional<bool> ResolveDiscovery(const std::string& mode, std::size_t seeds) {
+  if (mode == "auto") return seeds > 1;
+  if (mode == "on" || mode == "true") return true;
+  if (mode == "off" || mode == "false") return false;
+  return std::nullopt;
+}
+
+bool ValidRegex(const std::string& pattern, std::string* error) {
+  try {
+    std::regex re(pattern, std::regex::ECMAScript);
+    return true;
+  } catch (const std::regex_error& e) {
+    *error = "invalid regular expression \"" + pattern + "\": " + e.what();
+    return false;
+  }
+}
+
+bool ReadableFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return false;
+  std::fclose(f);
+  return true;
+}
+
+std::string CheckTls(const TlsClientOptions& tls) {
+  if (tls.cert_file.empty() != tls.key_file.empty()) return "cert_file and key_file go together";
+  for (const std::string* file : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
+    if (!file->empty() && !ReadableFile(*file)) return "cannot read " + *file;
+  }
+  return "";
+}
+
+std::string Where(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? "" : " (line " + std::to_string(mark.line + 1) + ")";
+}
+
+// Strict: every key must be known, so a typo ("seed:") is an error instead of a silently ignored setting.
+bool CheckKeys(const YAML::Node& node, const std::set<std::string>& known, const std::string& what,
+               std::string* error) {
+  if (!node.IsMap()) {
+    *error = what + " must be a mapping" + Where(node);
+    return false;
+  }
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    if (known.count(key) == 0) {
+      *error = "unknown key \"" + key + "\" in " + what + Where(entry.first);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+bool LoadConfigFile(const std::string& path, const TlsClientOptions& default_tls, Config* config, std::string* error) {
+  auto fail = [&](const std::string& message) {
+    *error = path + ": " + message;
+    return false;
+  };
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return fail("cannot read the file");
+  } catch (const YAML::Exception& e) {
+    return fail(std::string("invalid YAML: ") + e.what());
+  }
+  try {
+    std::string e;
+    if (!CheckKeys(root, {"clusters", "probe"}, "the top level", &e)) return fail(e);
+    const YAML::Node clusters = root["clusters"];
+    if (!clusters || !clusters.IsSequence() || clusters.size() == 0) {
+      return fail("\"clusters\" must be a non-empty list");
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+      const YAML::Node c = clusters[i];
+      const std::string what = "clusters[" + std::to_string(i) + "]";
+      if (!CheckKeys(c, {"name", "seeds", "discovery", "tls"}, what, &e)) return fail(e);
+      ClusterTarget target;
+      target.name = c["name"] ? c["name"].as<std::string>() : "cluster" + std::to_string(i + 1);
+      if (!names.insert(target.name).second) return fail("cluster name \"" + target.name + "\" is used twice");
+      const YAML::Node seeds = c["seeds"];
+      if (!seeds || !seeds.IsSequence() || seeds.size() == 0) {
+        return fail(what + ": \"seeds\" must be a non-empty list of URLs" + Where(c));
+      }
+      for (const auto& seed : seeds) {
+        std::optional<BaseUrl> url = ParseBaseUrl(seed.as<std::string>(), &e);
+        if (!url) return fail(what + ": " + e + Where(seed));
+        target.seeds.push_back(std::move(*url));
+      }
+      const std::string mode = c["discovery"] ? c["discovery"].as<std::string>() : "auto";
+      const std::optional<bool> discovery = ResolveDiscovery(mode, target.seeds.size());
+      if (!discovery) return fail(what + ": discovery must be auto, on or off, not \"" + mode + "\"");
+      target.discovery = *discovery;
+      target.tls = default_tls;
+      if (const YAML::Node tls = c["tls"]) {
+        if (!CheckKeys(tls, {"ca_file", "cert_file", "key_file", "insecure_skip_verify"}, what + ".tls", &e)) {
+          return fail(e);
+        }
+        target.tls = TlsClientOptions{};
+        if (tls["ca_file"]) target.tls.ca_file = tls["ca_file"].as<std::string>();
+        if (tls["cert_file"]) target.tls.cert_file = tls["cert_file"].as<std::string>();
+        if (tls["key_file"]) target.tls.key_file = tls["key_file"].as<std::string>();
+        if (tls["insecure_skip_verify"]) target.tls.insecure_skip_verify = tls["insecure_skip_verify"].as<bool>();
+        const std::string tls_error = CheckTls(target.tls);
+        if (!tls_error.empty()) return fail(what + ".tls: " + tls_error);
+      }
+      config->clusters.push_back(std::move(target));
+    }
+    if (const YAML::Node probe = root["probe"]) {
+      if (!CheckKeys(probe, {"allowed_targets"}, "probe", &e)) return fail(e);
+      if (const YAML::Node allowed = probe["allowed_targets"]) {
+        if (!allowed.IsSequence()) return fail("probe.allowed_targets must be a list of regular expressions");
+        for (const auto& pattern : allowed) {
+          if (!ValidRegex(pattern.as<std::string>(), &e)) return fail("probe.allowed_targets: " + e);
+          config->probe_allowed_targets.push_back(pattern.as<std::string>());
+        }
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    // A scalar where a list was expected, "yes please" for a bool, ...
+    return fail(std::string("invalid value: ") + e.what());
+  }
+  return true;
+}
 
 std::string VersionText() {
   std::ostringstream out;
@@ -138,12 +272,18 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   std::string telemetry_path = "/metrics";
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  std::string discovery = "auto";
+  std::string config_file;
+  std::string max_parallel = "64";
+  std::string default_scrape_timeout = "10s";
+  std::vector<std::string> allowed_targets;
   Config config;
   bool version = false;
 
-  app.add_option("--patroni.url", urls, "Base URL of a Patroni REST API (repeatable): http[s]://HOST:PORT")
-      ->default_str("http://127.0.0.1:8008")
-      ->take_all();
+  auto* url_option =
+      app.add_option("--patroni.url", urls, "Base URL of a Patroni REST API (repeatable): http[s]://HOST:PORT")
+          ->default_str("http://127.0.0.1:8008")
+          ->take_all();
   app.add_option("--patroni.timeout", timeout, "Timeout of each request to Patroni, e.g. 500ms, 5s")
       ->default_str(timeout);
   app.add_option("--patroni.max-body-size", max_body, "Largest Patroni response accepted (B, KiB, MiB)")
@@ -155,12 +295,30 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   app.add_option("--patroni.key-file", config.patroni_tls.key_file, "PEM private key of --patroni.cert-file");
   app.add_flag("--patroni.insecure-skip-verify", config.patroni_tls.insecure_skip_verify,
                "Do not verify Patroni's HTTPS certificate (unsafe)");
+  app.add_option("--patroni.discovery", discovery,
+                 "Poll every member listed by /cluster: auto (on for more than one --patroni.url), on, off")
+      ->default_str(discovery);
+  app.add_option("--patroni.max-parallel-requests", max_parallel, "Most requests to Patroni in flight at once")
+      ->default_str(max_parallel);
+  auto* file_option =
+      app.add_option("--config.file", config_file, "YAML file listing clusters (seeds, TLS) and /probe targets");
+  app.add_option("--probe.allowed-target", allowed_targets,
+                 "Regular expression for HOST:PORT that /probe may scrape besides configured ones (repeatable)");
   app.add_flag("--collector.node.legacy-master", config.legacy_master,
                "Also export patroni_master (removed from Patroni 4.0; same value as patroni_primary)");
+  app.add_flag("--collector.cluster,!--no-collector.cluster", config.cluster_collector,
+               "Per-member and per-cluster families from GET /cluster")
+      ->default_str("true");
+  app.add_flag("--collector.process,!--no-collector.process", config.process_collector,
+               "The exporter's own process_* families")
+      ->default_str("true");
   app.add_option("--web.listen-address", listen_address, "Address to listen on: :PORT or HOST:PORT")
       ->default_str(listen_address);
   app.add_option("--web.telemetry-path", telemetry_path, "Path under which to expose metrics")
       ->default_str(telemetry_path);
+  app.add_option("--web.default-scrape-timeout", default_scrape_timeout,
+                 "Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds")
+      ->default_str(default_scrape_timeout);
   app.add_option("--log.level", log_level, "Log level: debug, info, warn, error")->default_str(log_level);
   app.add_option("--log.format", log_format, "Log format: logfmt, json")->default_str(log_format);
   app.add_flag("--version", version, "Print version information and exit");
@@ -174,16 +332,57 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   }
   if (version) return FlagsResult{std::nullopt, 0, VersionText()};
 
-  if (urls.empty()) return Fail("--patroni.url needs a value");
-  for (const std::string& url : urls) {
-    std::string error;
-    std::optional<BaseUrl> parsed = ParseBaseUrl(url, &error);
-    if (!parsed) return Fail("--patroni.url: " + error);
-    for (const BaseUrl& seen : config.patroni_urls) {
-      if (seen.ToString() == parsed->ToString()) return Fail("--patroni.url " + url + " is given twice");
-    }
-    config.patroni_urls.push_back(std::move(*parsed));
+  if (!config_file.empty() && url_option->count() > 0) {
+    return Fail("--patroni.url and --config.file exclude each other: list the URLs as seeds in the file");
   }
+  if (config.patroni_tls.cert_file.empty() != config.patroni_tls.key_file.empty()) {
+    return Fail("--patroni.cert-file and --patroni.key-file go together");
+  }
+  const std::string tls_error = CheckTls(config.patroni_tls);
+  if (!tls_error.empty()) return Fail(tls_error);
+  if (file_option->count() > 0) {
+    std::string error;
+    if (!LoadConfigFile(config_file, config.patroni_tls, &config, &error)) return Fail(error);
+  } else {
+    if (urls.empty()) return Fail("--patroni.url needs a value");
+    ClusterTarget target;
+    target.name = "default";
+    target.tls = config.patroni_tls;
+    for (const std::string& url : urls) {
+      std::string error;
+      std::optional<BaseUrl> parsed = ParseBaseUrl(url, &error);
+      if (!parsed) return Fail("--patroni.url: " + error);
+      target.seeds.push_back(std::move(*parsed));
+    }
+    const std::optional<bool> resolved = ResolveDiscovery(discovery, target.seeds.size());
+    if (!resolved) return Fail("--patroni.discovery \"" + discovery + "\" must be auto, on or off");
+    target.discovery = *resolved;
+    config.clusters.push_back(std::move(target));
+  }
+  std::set<std::string> seen_seeds;
+  for (const ClusterTarget& cluster : config.clusters) {
+    for (const BaseUrl& seed : cluster.seeds) {
+      if (!seen_seeds.insert(seed.ToString()).second) return Fail("seed " + seed.ToString() + " is given twice");
+    }
+  }
+  for (const std::string& pattern : allowed_targets) {
+    std::string error;
+    if (!ValidRegex(pattern, &error)) return Fail("--probe.allowed-target: " + error);
+    config.probe_allowed_targets.push_back(pattern);
+  }
+  const std::optional<std::size_t> parallel = max_parallel.find_first_not_of("0123456789") == std::string::npos &&
+                                                      !max_parallel.empty() && max_parallel.size() < 6
+                                                  ? std::optional<std::size_t>(std::stoul(max_parallel))
+                                                  : std::nullopt;
+  if (!parallel || *parallel < 1 || *parallel > 4096) {
+    return Fail("--patroni.max-parallel-requests \"" + max_parallel + "\" must be a number from 1 to 4096");
+  }
+  config.patroni_max_parallel_requests = *parallel;
+  const std::optional<std::chrono::milliseconds> scrape_timeout = ParseDuration(default_scrape_timeout);
+  if (!scrape_timeout || scrape_timeout->count() < 100 || *scrape_timeout > std::chrono::minutes(10)) {
+    return Fail("--web.default-scrape-timeout \"" + default_scrape_timeout + "\" must be a duration from 100ms to 10m");
+  }
+  config.default_scrape_timeout = *scrape_timeout;
 
   const std::optional<std::chrono::milliseconds> parsed_timeout = ParseDuration(timeout);
   if (!parsed_timeout || parsed_timeout->count() < 1 || *parsed_timeout > std::chrono::minutes(10)) {
@@ -196,17 +395,6 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
     return Fail("--patroni.max-body-size \"" + max_body + "\" must be from 1KiB to 1GiB, e.g. 8MiB");
   }
   config.patroni_max_body_bytes = *body;
-
-  if (config.patroni_tls.cert_file.empty() != config.patroni_tls.key_file.empty()) {
-    return Fail("--patroni.cert-file and --patroni.key-file go together");
-  }
-  for (const std::string* file :
-       {&config.patroni_tls.ca_file, &config.patroni_tls.cert_file, &config.patroni_tls.key_file}) {
-    if (file->empty()) continue;
-    std::FILE* f = std::fopen(file->c_str(), "r");
-    if (f == nullptr) return Fail("cannot read " + *file);
-    std::fclose(f);
-  }
 
   std::string error;
   std::optional<std::string> ports = ToCivetwebPorts(listen_address, &error);

@@ -1,4 +1,5 @@
-// Command-line flags -> a validated Config, in one step. Nothing else in the program reads flags.
+// Command-line flags and the optional YAML file -> a validated Config, in one step. Nothing else in the program
+// reads flags or files of configuration.
 //
 // ParseFlags never exits or prints: it returns what main should print and the exit code, so tests can check
 // every bad flag's message. Flag names follow the Prometheus exporter conventions (README "Flags").
@@ -12,20 +13,30 @@
 
 #include "collectors/http_client.h"
 #include "collectors/log.h"
+#include "collectors/patroni/patroni_collector.h"
 #include "collectors/url.h"
 
 namespace patroni_exporter {
 
 struct Config {
-  std::vector<BaseUrl> patroni_urls;
+  // Clusters to watch: from --patroni.url (one cluster, "default") or from --config.file.
+  std::vector<ClusterTarget> clusters;
   std::chrono::milliseconds patroni_timeout{5000};
   std::size_t patroni_max_body_bytes = 8u << 20;
-  TlsClientOptions patroni_tls;
+  std::size_t patroni_max_parallel_requests = 64;
+  TlsClientOptions patroni_tls;  // the flags' TLS settings: the default cluster's, and /probe's for others
   bool legacy_master = false;
+  bool cluster_collector = true;
+  bool process_collector = true;
+
+  // /probe: targets matching one of these (full match against "HOST:PORT") are allowed besides the configured
+  // seeds and the members discovered from them.
+  std::vector<std::string> probe_allowed_targets;
 
   std::string listen_address = ":9547";  // as given
   std::string civetweb_ports;            // the same, in CivetWeb's "listening_ports" syntax
   std::string telemetry_path = "/metrics";
+  std::chrono::milliseconds default_scrape_timeout{10000};  // when Prometheus sends no timeout header
   int web_threads = 4;
 
   LogLevel log_level = LogLevel::kInfo;
@@ -34,11 +45,15 @@ struct Config {
 
 struct FlagsResult {
   std::optional<Config> config;  // set when the program should run
-  int exit_code = 0;             // when config is empty: 0 for --help/--version, 2 for a bad flag
+  int exit_code = 0;             // when config is empty: 0 for --help/--version, 2 for a bad flag or file
   std::string output;            // when config is empty: what to print (stdout if exit_code is 0, else stderr)
 };
 
 FlagsResult ParseFlags(int argc, const char* const argv[]);
+
+// The clusters and probe allow-list of a --config.file (YAML; README "Configuration file"). Strict: unknown
+// keys are errors. On failure returns false and sets *error to one line naming the file and the problem.
+bool LoadConfigFile(const std::string& path, const TlsClientOptions& default_tls, Config* config, std::string* error);
 
 // "5s", "500ms", "1m", "1.5s", "2h"; a bare number is seconds. Empty on anything else or a negative value.
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);

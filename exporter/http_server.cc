@@ -3,6 +3,9 @@
 
 #include <civetweb.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string_view>
@@ -19,6 +22,10 @@ std::string_view Reason(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -74,8 +81,23 @@ std::string HtmlEscape(std::string_view text) {
 
 }  // namespace
 
-std::unique_ptr<HttpServer> HttpServer::Start(const HttpServerOptions& options, Scraper* scraper, std::string* error) {
-  std::unique_ptr<HttpServer> server(new HttpServer(options, scraper));
+std::chrono::steady_clock::time_point ScrapeDeadline(std::chrono::steady_clock::time_point now, const char* header,
+                                                     std::chrono::milliseconds default_timeout) {
+  double seconds = std::chrono::duration<double>(default_timeout).count();
+  if (header != nullptr) {
+    char* end = nullptr;
+    const double value = std::strtod(header, &end);
+    if (end != header && std::isfinite(value) && value > 0) seconds = std::min(value, 3600.0);
+  }
+  // Time left for serializing and sending the answer: 10 %, within [0.1 s, 0.5 s].
+  const double margin = std::clamp(seconds * 0.1, 0.1, 0.5);
+  const double budget = std::max(seconds - margin, seconds / 2);
+  return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(budget));
+}
+
+std::unique_ptr<HttpServer> HttpServer::Start(const HttpServerOptions& options, Scraper* scraper, Prober* prober,
+                                              std::string* error) {
+  std::unique_ptr<HttpServer> server(new HttpServer(options, scraper, prober));
   const std::string threads = std::to_string(options.threads);
   const std::string timeout = std::to_string(options.request_timeout_ms);
   const char* civet_options[] = {"listening_ports",
@@ -143,8 +165,16 @@ int HttpServer::Handle(mg_connection* conn) {
   if (method != "GET" && !head) {
     return Respond(conn, 405, "text/plain; charset=utf-8", "method not allowed\n", false, "Allow: GET, HEAD\r\n");
   }
-  if (path == options_.telemetry_path) {
-    const std::shared_ptr<const std::string> text = scraper_->Scrape();
+  if (path == options_.telemetry_path || (path == "/probe" && prober_ != nullptr)) {
+    ScrapeContext context;
+    context.deadline =
+        ScrapeDeadline(std::chrono::steady_clock::now(), mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"),
+                       options_.default_scrape_timeout);
+    if (path == "/probe") {
+      const ProbeResponse probe = prober_->Probe(request->query_string ? request->query_string : "", context);
+      return Respond(conn, probe.status, probe.content_type, probe.body, head);
+    }
+    const std::shared_ptr<const std::string> text = scraper_->Scrape(context);
     return Respond(conn, 200, kMetricsContentType, *text, head);
   }
   if (path == "/-/healthy") return Respond(conn, 200, "text/plain; charset=utf-8", "OK\n", head);
@@ -156,6 +186,7 @@ int HttpServer::Handle(mg_connection* conn) {
         "<ul><li><a href=\"" +
         link + "\">" + link +
         "</a>: metrics</li>\n"
+        "<li>/probe?target=http://HOST:PORT: one cluster, for multi-target scraping</li>\n"
         "<li><a href=\"/-/healthy\">/-/healthy</a>: liveness</li></ul>\n"
         "<p>version " +
         HtmlEscape(kVersion) + ", revision " + HtmlEscape(kRevision) + "</p>\n</body></html>\n";

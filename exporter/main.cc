@@ -45,19 +45,23 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  Scraper scraper(BuildCollectors(config));
+  Components components = BuildComponents(config);
   HttpServerOptions web;
   web.listening_ports = config.civetweb_ports;
   web.telemetry_path = config.telemetry_path;
+  web.default_scrape_timeout = config.default_scrape_timeout;
   web.threads = config.web_threads;
   std::string error;
-  std::unique_ptr<HttpServer> server = HttpServer::Start(web, &scraper, &error);
+  std::unique_ptr<HttpServer> server =
+      HttpServer::Start(web, components.scraper.get(), components.prober.get(), &error);
   if (!server) {
     Log(LogLevel::kError, "cannot start HTTP server", {{"err", error}});
     return 1;
   }
   std::string targets;
-  for (const BaseUrl& url : config.patroni_urls) targets += (targets.empty() ? "" : ",") + url.ToString();
+  for (const ClusterTarget& cluster : config.clusters) {
+    for (const BaseUrl& url : cluster.seeds) targets += (targets.empty() ? "" : ",") + url.ToString();
+  }
   Log(LogLevel::kInfo, "patroni_exporter started",
       {{"version", kVersion},
        {"revision", kRevision},

@@ -16,10 +16,10 @@ struct CollectorRun {
   double seconds = 0;
 };
 
-void Run(Collector& collector, CollectorRun* run) {
+void Run(Collector& collector, const ScrapeContext& context, CollectorRun* run) {
   const auto start = std::chrono::steady_clock::now();
   try {
-    run->error = collector.Collect(&run->metrics);
+    run->error = collector.Collect(context, &run->metrics);
   } catch (const std::exception& e) {
     run->error = std::string("collector threw: ") + e.what();
   } catch (...) {
@@ -32,15 +32,15 @@ void Run(Collector& collector, CollectorRun* run) {
 
 Scraper::Scraper(std::vector<std::unique_ptr<Collector>> collectors) : collectors_(std::move(collectors)) {}
 
-MetricSet Scraper::CollectAll() {
+MetricSet Scraper::CollectAll(const ScrapeContext& context) {
   std::vector<CollectorRun> runs(collectors_.size());
   {
     // One thread per collector beyond the first: each may wait on the network for up to its timeout.
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < collectors_.size(); ++i) {
-      threads.emplace_back(Run, std::ref(*collectors_[i]), &runs[i]);
+      threads.emplace_back(Run, std::ref(*collectors_[i]), std::cref(context), &runs[i]);
     }
-    if (!collectors_.empty()) Run(*collectors_[0], &runs[0]);
+    if (!collectors_.empty()) Run(*collectors_[0], context, &runs[0]);
     for (std::thread& t : threads) t.join();
   }
 
@@ -65,7 +65,7 @@ MetricSet Scraper::CollectAll() {
   return out;
 }
 
-std::shared_ptr<const std::string> Scraper::Scrape() {
+std::shared_ptr<const std::string> Scraper::Scrape(const ScrapeContext& context) {
   std::promise<std::shared_ptr<const std::string>> promise;
   std::unique_lock<std::mutex> lock(mutex_);
   if (in_flight_) {
@@ -78,7 +78,7 @@ std::shared_ptr<const std::string> Scraper::Scrape() {
 
   std::shared_ptr<const std::string> text;
   try {
-    MetricSet metrics = CollectAll();
+    MetricSet metrics = CollectAll(context);
     text = std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
   } catch (...) {
     // Only allocation failure gets here; serve an empty exposition rather than no answer.

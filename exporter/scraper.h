@@ -25,11 +25,12 @@ class Scraper {
  public:
   explicit Scraper(std::vector<std::unique_ptr<Collector>> collectors);
 
-  // The exposition text of one scrape.
-  std::shared_ptr<const std::string> Scrape();
+  // The exposition text of one scrape. A scrape that joins one in flight gets that one's result (gathered
+  // under that one's deadline).
+  std::shared_ptr<const std::string> Scrape(const ScrapeContext& context);
 
-  // One scrape's families without sharing or serializing (tests).
-  MetricSet CollectAll();
+  // One scrape's families without sharing or serializing (tests, /probe).
+  MetricSet CollectAll(const ScrapeContext& context);
 
  private:
   std::vector<std::unique_ptr<Collector>> collectors_;

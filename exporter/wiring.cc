@@ -1,28 +1,42 @@
 #include "exporter/wiring.h"
 
-#include "collectors/http_client.h"
-#include "collectors/patroni/node_collector.h"
+#include "collectors/patroni/patroni_collector.h"
 #include "collectors/process/process_collector.h"
 #include "exporter/build_info.h"
 
 namespace patroni_exporter {
 
-std::vector<std::unique_ptr<Collector>> BuildCollectors(const Config& config) {
+Components BuildComponents(const Config& config) {
   HttpClientOptions http;
   http.timeout = config.patroni_timeout;
   http.max_body_bytes = config.patroni_max_body_bytes;
+  http.max_in_flight = config.patroni_max_parallel_requests;
   http.tls = config.patroni_tls;
   http.user_agent = std::string("patroni_exporter/") + kVersion;
-  auto client = std::make_shared<const HttpClient>(http);
 
-  NodeCollectorOptions node;
-  node.targets = config.patroni_urls;
-  node.translate.legacy_master = config.legacy_master;
+  Components components;
+  components.client = std::make_shared<const HttpClient>(http);
+
+  PatroniCollectorOptions patroni;
+  patroni.clusters = config.clusters;
+  patroni.node.legacy_master = config.legacy_master;
+  patroni.cluster_view = config.cluster_collector;
+  auto patroni_collector = std::make_unique<PatroniCollector>(patroni, components.client);
+  const PatroniCollector* discovered = patroni_collector.get();
 
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(std::make_unique<NodeCollector>(node, client));
-  collectors.push_back(std::make_unique<ProcessCollector>());
-  return collectors;
+  collectors.push_back(std::move(patroni_collector));
+  if (config.process_collector) collectors.push_back(std::make_unique<ProcessCollector>());
+  components.scraper = std::make_unique<Scraper>(std::move(collectors));
+
+  ProberOptions probe;
+  probe.clusters = config.clusters;
+  probe.default_tls = config.patroni_tls;
+  probe.allowed_targets = config.probe_allowed_targets;
+  probe.node = patroni.node;
+  probe.cluster_view = config.cluster_collector;
+  components.prober = std::make_unique<Prober>(probe, components.client, discovered);
+  return components;
 }
 
 }  // namespace patroni_exporter

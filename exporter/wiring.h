@@ -1,14 +1,21 @@
-// The one place where collectors are chosen and built from the validated Config.
+// The one place where components are chosen and built from the validated Config.
 #pragma once
 
 #include <memory>
-#include <vector>
 
-#include "collectors/collector.h"
+#include "collectors/http_client.h"
 #include "exporter/config.h"
+#include "exporter/probe.h"
+#include "exporter/scraper.h"
 
 namespace patroni_exporter {
 
-std::vector<std::unique_ptr<Collector>> BuildCollectors(const Config& config);
+struct Components {
+  std::shared_ptr<const HttpClient> client;
+  std::unique_ptr<Scraper> scraper;  // /metrics
+  std::unique_ptr<Prober> prober;    // /probe; reads what the scraper's patroni collector discovered
+};
+
+Components BuildComponents(const Config& config);
 
 }  // namespace patroni_exporter

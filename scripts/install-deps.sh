@@ -17,7 +17,7 @@ build_pkgs=(
 )
 # What build/patroni_exporter links directly (ldd), plus the CA bundle for HTTPS to Patroni.
 runtime_pkgs=(
-  libcivetweb1 libcurl4 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libstdc++6 ca-certificates
+  libcivetweb1 libcurl4 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6 ca-certificates
 )
 # The local lab: a real Patroni cluster (Patroni 3.0.2 + etcd 3.4 + PostgreSQL 15) and promtool.
 lab_pkgs=(

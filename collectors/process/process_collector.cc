@@ -60,7 +60,7 @@ std::optional<ProcStat> ParseProcStat(std::string_view stat, long ticks_per_seco
   }
 }
 
-std::string ProcessCollector::Collect(MetricSet* out) {
+std::string ProcessCollector::Collect(const ScrapeContext& /*context*/, MetricSet* out) {
   const std::optional<ProcStat> stat =
       ParseProcStat(ReadAll("/proc/self/stat"), sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
   if (!stat) return "cannot read /proc/self/stat";

@@ -27,7 +27,7 @@ std::optional<ProcStat> ParseProcStat(std::string_view stat, long ticks_per_seco
 class ProcessCollector : public Collector {
  public:
   std::string Name() const override { return "process"; }
-  std::string Collect(MetricSet* out) override;
+  std::string Collect(const ScrapeContext& context, MetricSet* out) override;
 };
 
 }  // namespace patroni_exporter

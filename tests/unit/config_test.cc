@@ -16,8 +16,14 @@ FlagsResult Parse(std::vector<const char*> args) {
 TEST(ConfigTest, DefaultsMatchTheReadme) {
   const FlagsResult r = Parse({});
   ASSERT_TRUE(r.config) << r.output;
-  ASSERT_EQ(r.config->patroni_urls.size(), 1u);
-  EXPECT_EQ(r.config->patroni_urls[0].ToString(), "http://127.0.0.1:8008");
+  ASSERT_EQ(r.config->clusters.size(), 1u);
+  ASSERT_EQ(r.config->clusters[0].seeds.size(), 1u);
+  EXPECT_EQ(r.config->clusters[0].seeds[0].ToString(), "http://127.0.0.1:8008");
+  EXPECT_FALSE(r.config->clusters[0].discovery);  // auto with one seed: the sidecar case
+  EXPECT_TRUE(r.config->cluster_collector);
+  EXPECT_TRUE(r.config->process_collector);
+  EXPECT_EQ(r.config->default_scrape_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(r.config->patroni_max_parallel_requests, 64u);
   EXPECT_EQ(r.config->patroni_timeout, std::chrono::seconds(5));
   EXPECT_EQ(r.config->patroni_max_body_bytes, 8u << 20);
   EXPECT_EQ(r.config->civetweb_ports, "9547");
@@ -35,9 +41,12 @@ TEST(ConfigTest, RepeatedUrlsAndEveryFlag) {
              "--log.level=debug", "--log.format=json", "--collector.node.legacy-master",
              "--patroni.insecure-skip-verify", "--patroni.max-body-size=64KiB"});
   ASSERT_TRUE(r.config) << r.output;
-  ASSERT_EQ(r.config->patroni_urls.size(), 2u);
-  EXPECT_EQ(r.config->patroni_urls[0].ToString(), "http://10.0.0.1:8008");
-  EXPECT_EQ(r.config->patroni_urls[1].ToString(), "https://10.0.0.2:8008");
+  ASSERT_EQ(r.config->clusters.size(), 1u);
+  ASSERT_EQ(r.config->clusters[0].seeds.size(), 2u);
+  EXPECT_EQ(r.config->clusters[0].seeds[0].ToString(), "http://10.0.0.1:8008");
+  EXPECT_EQ(r.config->clusters[0].seeds[1].ToString(), "https://10.0.0.2:8008");
+  EXPECT_TRUE(r.config->clusters[0].discovery);  // auto with two seeds
+  EXPECT_TRUE(r.config->clusters[0].tls.insecure_skip_verify);
   EXPECT_EQ(r.config->patroni_timeout, std::chrono::milliseconds(750));
   EXPECT_EQ(r.config->civetweb_ports, "127.0.0.1:19547");
   EXPECT_EQ(r.config->telemetry_path, "/m");
@@ -84,7 +93,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "--patroni.url: URL \"localhost:8008\" has no scheme: write http://HOST:PORT or https://HOST:PORT"},
         BadFlag{{"--patroni.url=http://u:pw@h:8008"},
                 "--patroni.url: a Patroni URL must not contain credentials (Patroni's GET endpoints need none)"},
-        BadFlag{{"--patroni.url=http://h:1", "--patroni.url=http://h:1/"}, "--patroni.url http://h:1/ is given twice"},
+        BadFlag{{"--patroni.url=http://h:1", "--patroni.url=http://h:1/"}, "seed http://h:1 is given twice"},
+        BadFlag{{"--patroni.discovery=maybe"}, "--patroni.discovery \"maybe\" must be auto, on or off"},
+        BadFlag{{"--patroni.max-parallel-requests=0"},
+                "--patroni.max-parallel-requests \"0\" must be a number from 1 to 4096"},
+        BadFlag{{"--probe.allowed-target=10.0.0.(1"},
+                "--probe.allowed-target: invalid regular expression \"10.0.0.(1\": Mismatched '(' and ')' in regular "
+                "expression"},
+        BadFlag{{"--web.default-scrape-timeout=10ms"},
+                "--web.default-scrape-timeout \"10ms\" must be a duration from 100ms to 10m"},
+        BadFlag{{"--config.file=/nonexistent.yml"}, "/nonexistent.yml: cannot read the file"},
+        BadFlag{{"--config.file=/etc/hostname", "--patroni.url=http://h:1"},
+                "--patroni.url and --config.file exclude each other: list the URLs as seeds in the file"},
         BadFlag{{"--patroni.timeout=fast"},
                 "--patroni.timeout \"fast\" must be a duration from 1ms to 10m, e.g. 500ms or 5s"},
         BadFlag{{"--patroni.timeout=0s"},
@@ -108,6 +128,19 @@ INSTANTIATE_TEST_SUITE_P(
                 "--web.telemetry-path \"/-/healthy\" must start with / and differ from / and /-/healthy"},
         BadFlag{{"--log.level=verbose"}, "--log.level \"verbose\" must be one of debug, info, warn, error"},
         BadFlag{{"--log.format=text"}, "--log.format \"text\" must be logfmt or json"}));
+
+TEST(ConfigTest, DiscoveryCanBeForced) {
+  const FlagsResult on = Parse({"--patroni.discovery=on"});
+  ASSERT_TRUE(on.config) << on.output;
+  EXPECT_TRUE(on.config->clusters[0].discovery);
+  const FlagsResult off = Parse({"--patroni.url=http://a:1", "--patroni.url=http://b:1", "--patroni.discovery=off"});
+  ASSERT_TRUE(off.config) << off.output;
+  EXPECT_FALSE(off.config->clusters[0].discovery);
+  const FlagsResult no_cluster = Parse({"--no-collector.cluster", "--no-collector.process"});
+  ASSERT_TRUE(no_cluster.config) << no_cluster.output;
+  EXPECT_FALSE(no_cluster.config->cluster_collector);
+  EXPECT_FALSE(no_cluster.config->process_collector);
+}
 
 TEST(ConfigTest, DurationSyntax) {
   EXPECT_EQ(ParseDuration("5"), std::chrono::seconds(5));

@@ -28,7 +28,7 @@ TEST(ProcessCollectorTest, MalformedStatIsAbsent) {
 TEST(ProcessCollectorTest, CollectsOwnProcess) {
   ProcessCollector collector;
   MetricSet set;
-  EXPECT_EQ(collector.Collect(&set), "");
+  EXPECT_EQ(collector.Collect(ScrapeContext{}, &set), "");
   const std::string text = SerializeText(set.families());
   for (const char* family : {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
                              "process_virtual_memory_bytes ", "process_start_time_seconds ", "process_open_fds "}) {

@@ -1,0 +1,211 @@
+#include "collectors/patroni/patroni_collector.h"
+
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "collectors/log.h"
+#include "collectors/patroni/cluster_parse.h"
+#include "collectors/patroni/cluster_translate.h"
+#include "collectors/patroni/node_status_parse.h"
+
+namespace patroni_exporter {
+namespace {
+
+enum class Endpoint { kPatroni, kCluster };
+
+struct Slot {
+  Endpoint endpoint;
+  std::size_t cluster;  // index into options.clusters
+  BaseUrl url;
+};
+
+// The member of `view` whose api_url is `target` (same scheme, host and port).
+std::optional<std::string> MemberNameFor(const ClusterView& view, const BaseUrl& target) {
+  std::string error;
+  for (const ClusterMember& member : view.members) {
+    if (!member.api_url) continue;
+    const std::optional<BaseUrl> url = ParseBaseUrl(*member.api_url, &error);
+    if (url && url->scheme == target.scheme && url->host == target.host && url->port == target.port) {
+      return member.name;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+PatroniCollector::PatroniCollector(PatroniCollectorOptions options, std::shared_ptr<const HttpClient> client)
+    : options_(std::move(options)), client_(std::move(client)) {}
+
+std::vector<std::string> PatroniCollector::DiscoveredHostPorts() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return discovered_;
+}
+
+void PatroniCollector::RecordOutcome(const std::string& target, const std::string& failure) {
+  std::string& last = last_failure_[target];
+  if (failure == last) {
+    if (!failure.empty()) {
+      Log(LogLevel::kDebug, "Patroni target still failing",
+          {{"collector", "patroni"}, {"target", target}, {"err", failure}});
+    }
+    return;
+  }
+  if (failure.empty()) {
+    Log(LogLevel::kInfo, "Patroni target recovered", {{"collector", "patroni"}, {"target", target}});
+  } else {
+    Log(LogLevel::kWarn, "Patroni target failed", {{"collector", "patroni"}, {"target", target}, {"err", failure}});
+  }
+  last = failure;
+}
+
+std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::size_t n_clusters = options_.clusters.size();
+
+  // Round 1: every seed's /patroni and /cluster at once.
+  std::vector<Slot> slots;
+  std::set<std::string> polled;  // base URLs whose /patroni is asked for in this scrape
+  for (std::size_t c = 0; c < n_clusters; ++c) {
+    const ClusterTarget& cluster = options_.clusters[c];
+    for (const BaseUrl& seed : cluster.seeds) {
+      if (polled.insert(seed.ToString()).second) slots.push_back({Endpoint::kPatroni, c, seed});
+      if (cluster.discovery || options_.cluster_view) slots.push_back({Endpoint::kCluster, c, seed});
+    }
+  }
+  auto fetch = [&](std::size_t from) {
+    std::vector<HttpRequest> requests;
+    for (std::size_t i = from; i < slots.size(); ++i) {
+      requests.push_back({slots[i].url.Join(slots[i].endpoint == Endpoint::kPatroni ? "/patroni" : "/cluster"),
+                          &options_.clusters[slots[i].cluster].tls});
+    }
+    return client_->GetAll(requests, context.deadline);
+  };
+  std::vector<HttpResponse> responses = fetch(0);
+
+  // The cluster view of each cluster: the first seed, in configured order, whose /cluster is valid.
+  std::vector<std::optional<ClusterView>> views(n_clusters);
+  std::vector<std::string> failures(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].endpoint != Endpoint::kCluster) continue;
+    if (!responses[i].ok()) {
+      failures[i] = "GET /cluster: " + responses[i].FailureReason();
+      continue;
+    }
+    ClusterParseResult parsed = ParseCluster(responses[i].body);
+    if (!parsed.value) {
+      failures[i] = "GET /cluster: " + parsed.error;
+      continue;
+    }
+    if (!views[slots[i].cluster]) views[slots[i].cluster] = std::move(parsed.value);
+  }
+
+  // Round 2: members the seeds did not cover.
+  std::vector<std::string> discovered;
+  const std::size_t round2 = slots.size();
+  for (std::size_t c = 0; c < n_clusters; ++c) {
+    if (!views[c]) continue;
+    for (const ClusterMember& member : views[c]->members) {
+      std::string error;
+      const std::optional<BaseUrl> url = member.api_url ? ParseBaseUrl(*member.api_url, &error) : std::nullopt;
+      if (!url) continue;
+      if (options_.clusters[c].discovery) discovered.push_back(url->HostPort());
+      if (options_.clusters[c].discovery && polled.insert(url->ToString()).second) {
+        slots.push_back({Endpoint::kPatroni, c, *url});
+      }
+    }
+  }
+  if (slots.size() > round2) {
+    std::vector<HttpResponse> more = fetch(round2);
+    for (HttpResponse& r : more) responses.push_back(std::move(r));
+    failures.resize(slots.size());
+  }
+  discovered_ = std::move(discovered);
+
+  // Node families of every /patroni answer, and what the cluster families need from them.
+  std::set<std::pair<std::string, std::string>> members_seen;
+  std::vector<std::optional<std::string>> scope_of_cluster(n_clusters);
+  std::map<std::string, int> running_primaries;  // scope -> count, in first-seen order of scopes below
+  std::vector<std::string> scopes_in_order;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].endpoint != Endpoint::kPatroni) continue;
+    const std::string target = slots[i].url.ToString();
+    std::optional<NodeStatus> status;
+    if (!responses[i].ok()) {
+      failures[i] = responses[i].FailureReason();
+    } else {
+      NodeStatusParseResult parsed = ParseNodeStatus(responses[i].body);
+      if (!parsed.value) {
+        failures[i] = "GET /patroni: " + parsed.error;
+      } else {
+        for (const std::string& warning : parsed.warnings) {
+          Log(LogLevel::kDebug, warning, {{"collector", "patroni"}, {"target", target}});
+        }
+        status = std::move(parsed.value);
+      }
+    }
+    if (status) {
+      const std::size_t c = slots[i].cluster;
+      std::optional<std::string> name = status->name;
+      if (!name && views[c]) {
+        name = MemberNameFor(*views[c], slots[i].url);
+        if (name) known_names_[target] = *name;
+      }
+      if (!name && known_names_.count(target)) name = known_names_[target];
+      const std::string member = name.value_or(slots[i].url.HostPort());
+      if (members_seen.emplace(status->scope, member).second) {
+        TranslateNodeStatus(*status, member, options_.node, out);
+      } else {
+        Log(LogLevel::kWarn, "two targets are the same Patroni member; exporting it once",
+            {{"collector", "patroni"}, {"target", target}, {"scope", status->scope}, {"name", member}});
+      }
+      if (!scope_of_cluster[c]) scope_of_cluster[c] = status->scope;
+      if (running_primaries.emplace(status->scope, 0).second) scopes_in_order.push_back(status->scope);
+      if ((status->role == "master" || status->role == "primary") && status->state == "running") {
+        ++running_primaries[status->scope];
+      }
+    }
+    out->AddGauge("patroni_up",
+                  "1 if the Patroni REST API at target answered GET /patroni with a valid status, 0 otherwise.",
+                  {{"target", target}}, status ? 1 : 0);
+    RecordOutcome(target, failures[i]);
+  }
+
+  for (const std::string& scope : scopes_in_order) {
+    out->AddGauge("patroni_cluster_running_primaries",
+                  "Members polled in this scrape whose own GET /patroni says primary with PostgreSQL running; "
+                  "more than 1 is split brain.",
+                  {{"scope", scope}}, running_primaries[scope]);
+  }
+
+  for (std::size_t i = 0; i < round2; ++i) {
+    if (slots[i].endpoint != Endpoint::kCluster) continue;
+    const std::string target = slots[i].url.ToString();
+    out->AddGauge("patroni_cluster_up",
+                  "1 if the Patroni REST API at target answered GET /cluster with a valid cluster, 0 otherwise.",
+                  {{"target", target}}, failures[i].empty() ? 1 : 0);
+    RecordOutcome(target + "/cluster", failures[i]);
+  }
+
+  if (options_.cluster_view) {
+    for (std::size_t c = 0; c < n_clusters; ++c) {
+      if (!views[c]) continue;
+      // /cluster names its scope from Patroni 3.2 on; before, the members' /patroni does.
+      const std::optional<std::string> scope = views[c]->scope ? views[c]->scope : scope_of_cluster[c];
+      if (!scope) {
+        Log(LogLevel::kDebug, "cluster view skipped: no member answered /patroni to name its scope",
+            {{"collector", "patroni"}, {"cluster", options_.clusters[c].name}});
+        continue;
+      }
+      TranslateCluster(*views[c], *scope, out);
+    }
+  }
+
+  std::size_t failed = 0;
+  for (const std::string& failure : failures) failed += failure.empty() ? 0 : 1;
+  if (failed == 0) return "";
+  return std::to_string(failed) + " of " + std::to_string(slots.size()) + " Patroni requests failed";
+}
+
+}  // namespace patroni_exporter

@@ -1,0 +1,155 @@
+#include "exporter/probe.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "collectors/log.h"
+#include "collectors/metric_set.h"
+
+namespace patroni_exporter {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string UrlDecode(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+ProbeResponse Refuse(int status, const std::string& message) {
+  ProbeResponse response;
+  response.status = status;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = message + "\n";
+  return response;
+}
+
+}  // namespace
+
+std::string QueryParameter(const std::string& query, const std::string& name) {
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    const std::size_t end = std::min(query.find('&', pos), query.size());
+    const std::string pair = query.substr(pos, end - pos);
+    const std::size_t eq = pair.find('=');
+    if (UrlDecode(pair.substr(0, eq)) == name) return eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1));
+    pos = end + 1;
+  }
+  return "";
+}
+
+Prober::Prober(ProberOptions options, std::shared_ptr<const HttpClient> client, const PatroniCollector* discovered)
+    : options_(std::move(options)), client_(std::move(client)), discovered_(discovered) {
+  for (const std::string& pattern : options_.allowed_targets) allowed_.emplace_back(pattern);  // validated
+}
+
+bool Prober::Allowed(const BaseUrl& target, std::string* reason) const {
+  const std::string host_port = target.HostPort();
+  for (const ClusterTarget& cluster : options_.clusters) {
+    for (const BaseUrl& seed : cluster.seeds) {
+      if (seed.HostPort() == host_port) return true;
+    }
+  }
+  if (discovered_ != nullptr) {
+    for (const std::string& member : discovered_->DiscoveredHostPorts()) {
+      if (member == host_port) return true;
+    }
+  }
+  for (const std::regex& re : allowed_) {
+    if (std::regex_match(host_port, re)) return true;
+  }
+  *reason = "target " + host_port +
+            " is not allowed: not a configured seed, not a discovered member, and matches no --probe.allowed-target";
+  return false;
+}
+
+ProbeResponse Prober::Probe(const std::string& query, const ScrapeContext& context) {
+  const std::string target_text = QueryParameter(query, "target");
+  if (target_text.empty()) return Refuse(400, "missing parameter: target=http[s]://HOST:PORT");
+  std::string error;
+  const std::optional<BaseUrl> target = ParseBaseUrl(target_text, &error);
+  if (!target) return Refuse(400, "bad target: " + error);
+  const std::string discovery_text = QueryParameter(query, "discovery");
+  if (!discovery_text.empty() && discovery_text != "on" && discovery_text != "off") {
+    return Refuse(400, "discovery must be on or off");
+  }
+  if (!Allowed(*target, &error)) {
+    Log(LogLevel::kWarn, "probe refused", {{"target", target->ToString()}, {"err", error}});
+    return Refuse(403, error);
+  }
+  ProbeResponse response;
+  response.body = *Run(*target, discovery_text != "off", context);
+  return response;
+}
+
+std::shared_ptr<const std::string> Prober::Run(const BaseUrl& target, bool discovery, const ScrapeContext& context) {
+  const std::string key = target.ToString() + (discovery ? "" : "#nodiscovery");
+  std::promise<std::shared_ptr<const std::string>> promise;
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (auto it = in_flight_.find(key); it != in_flight_.end()) {
+    auto shared = it->second;
+    lock.unlock();
+    return shared.get();
+  }
+  in_flight_.emplace(key, promise.get_future().share());
+  lock.unlock();
+
+  ClusterTarget cluster;
+  cluster.name = "probe";
+  cluster.seeds = {target};
+  cluster.discovery = discovery;
+  cluster.tls = options_.default_tls;
+  for (const ClusterTarget& configured : options_.clusters) {
+    for (const BaseUrl& seed : configured.seeds) {
+      if (seed.HostPort() == target.HostPort()) cluster.tls = configured.tls;
+    }
+  }
+  PatroniCollectorOptions collector_options;
+  collector_options.clusters = {cluster};
+  collector_options.node = options_.node;
+  collector_options.cluster_view = options_.cluster_view;
+  PatroniCollector collector(collector_options, client_);
+
+  std::shared_ptr<const std::string> text;
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    MetricSet metrics;
+    collector.Collect(context, &metrics);
+    bool success = false;
+    for (const auto& family : metrics.families()) {
+      if (family.name != "patroni_up") continue;
+      for (const auto& metric : family.metric) {
+        if (!metric.label.empty() && metric.label[0].value == target.ToString()) success = metric.gauge.value == 1;
+      }
+    }
+    metrics.AddGauge("probe_success", "1 if the probed target answered GET /patroni with a valid status.", {},
+                     success ? 1 : 0);
+    metrics.AddGauge("probe_duration_seconds", "How long the probe took.", {},
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    text = std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
+  } catch (...) {
+    text = std::make_shared<const std::string>();
+  }
+  lock.lock();
+  in_flight_.erase(key);
+  lock.unlock();
+  promise.set_value(text);
+  return text;
+}
+
+}  // namespace patroni_exporter

@@ -1,0 +1,66 @@
+// Prober: GET /probe?target=URL[&discovery=off], in the blackbox_exporter style: Prometheus service discovery
+// and relabelling choose which Patroni cluster one scrape covers, so fleets can be sharded.
+//
+// A probe runs the patroni collector on one seed (with discovery unless `discovery=off`) under the scrape
+// deadline, and adds probe_success (1 if the target answered GET /patroni) and probe_duration_seconds.
+//
+// Not an open proxy: a target is allowed only if its HOST:PORT is a configured seed, a member discovered from
+// a configured cluster in the latest /metrics scrape, or fully matches a --probe.allowed-target expression.
+// Anything else is refused with 403. The target's TLS settings are those of the configured cluster it belongs
+// to, else the --patroni.* TLS flags. Concurrent probes of the same target share one round of requests.
+// Thread-safe; never throws.
+#pragma once
+
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "collectors/http_client.h"
+#include "collectors/patroni/patroni_collector.h"
+
+namespace patroni_exporter {
+
+struct ProbeResponse {
+  int status = 200;
+  std::string content_type = "text/plain; version=0.0.4; charset=utf-8";
+  std::string body;
+};
+
+struct ProberOptions {
+  std::vector<ClusterTarget> clusters;       // the configured ones
+  TlsClientOptions default_tls;              // for targets allowed only by an expression
+  std::vector<std::string> allowed_targets;  // regular expressions over HOST:PORT
+  NodeTranslateOptions node;
+  bool cluster_view = true;
+};
+
+class Prober {
+ public:
+  // `discovered` lists member HOST:PORTs found by the main collector; may be null.
+  Prober(ProberOptions options, std::shared_ptr<const HttpClient> client, const PatroniCollector* discovered);
+
+  // `query` is the raw query string of the request ("target=...&discovery=off").
+  ProbeResponse Probe(const std::string& query, const ScrapeContext& context);
+
+  // Whether a probe of `target` would be allowed, and the reason when not (tests, logs).
+  bool Allowed(const BaseUrl& target, std::string* reason) const;
+
+ private:
+  std::shared_ptr<const std::string> Run(const BaseUrl& target, bool discovery, const ScrapeContext& context);
+
+  ProberOptions options_;
+  std::shared_ptr<const HttpClient> client_;
+  const PatroniCollector* discovered_;
+  std::vector<std::regex> allowed_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_future<std::shared_ptr<const std::string>>> in_flight_;
+};
+
+// Decodes one query parameter ("target") from a raw query string; empty when absent.
+std::string QueryParameter(const std::string& query, const std::string& name);
+
+}  // namespace patroni_exporter

@@ -1,0 +1,244 @@
+// The cluster view, member discovery, /probe and failovers, with the real binary on the real local cluster
+// (scripts/lab.sh). The tests that fail members over restore a healthy cluster before they end; they run last.
+#include <curl/curl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "tests/support/fake_http_server.h"
+#include "tests/support/lab.h"
+
+namespace patroni_exporter {
+namespace {
+
+using namespace patroni_exporter::testing;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+
+class ClusterViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    lab_ = ReadLabEnv();
+    urls_ = Split(lab_["LAB_PATRONI_URLS"]);
+    names_ = Split(lab_["LAB_MEMBER_NAMES"]);
+    ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
+    scope_ = "scope=\"" + lab_["LAB_SCOPE"] + "\"";
+  }
+
+  // An exporter given only the first member, with discovery on: it must find the other two.
+  std::unique_ptr<ExporterProcess> StartFromOneSeed(const std::vector<std::string>& extra = {},
+                                                    const std::string& timeout = "2s") {
+    std::vector<std::string> flags = {"--patroni.url",     urls_[0], "--patroni.discovery", "on",
+                                      "--patroni.timeout", timeout};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    auto exporter = std::make_unique<ExporterProcess>(flags);
+    EXPECT_TRUE(exporter->ready());
+    return exporter;
+  }
+
+  std::string LeaderOf(const std::string& text) {
+    for (const std::string& n : names_) {
+      if (Find(text, "patroni_cluster_member_role", {"member=\"" + n + "\"", "role=\"leader\""}) == 1) return n;
+    }
+    return "";
+  }
+
+  // Polls `condition` on fresh scrapes every 250 ms for up to `limit`; true when it held once.
+  bool WaitFor(ExporterProcess& exporter, seconds limit, const std::function<bool(const std::string&)>& condition,
+               const std::function<void(const std::string&)>& each = nullptr) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      const std::string text = exporter.Get("/metrics");
+      if (each) each(text);
+      if (condition(text)) return true;
+      std::this_thread::sleep_for(milliseconds(250));
+    }
+    return false;
+  }
+
+  // Waits until all three members answer, one leader, two streaming replicas (the lab's idea of healthy).
+  bool Healthy(ExporterProcess& exporter) {
+    return WaitFor(exporter, seconds(120), [&](const std::string& text) {
+      int up = 0, primaries = 0;
+      for (const std::string& n : names_) {
+        up += Find(text, "patroni_postgres_running", {"name=\"" + n + "\""}) == 1;
+        primaries += Find(text, "patroni_primary", {"name=\"" + n + "\""}) == 1;
+      }
+      return up == 3 && primaries == 1 && Find(text, "patroni_cluster_leader_members", {scope_}) == 1 &&
+             Find(text, "patroni_cluster_members", {scope_}) == 3;
+    });
+  }
+
+  std::map<std::string, std::string> lab_;
+  std::vector<std::string> urls_, names_;
+  std::string scope_;
+};
+
+TEST_F(ClusterViewTest, OneSeedShowsTheWholeClusterLikePatronictl) {
+  auto exporter = StartFromOneSeed();
+  const std::string text = exporter->Get("/metrics");
+  const nlohmann::json list = Patronictl("list -f json");
+  ASSERT_TRUE(list.is_array());
+  EXPECT_EQ(Find(text, "patroni_cluster_members", {scope_}), 3);
+  EXPECT_EQ(Find(text, "patroni_cluster_leader_members", {scope_}), 1);
+  EXPECT_EQ(Find(text, "patroni_cluster_running_primaries", {scope_}), 1);
+  for (const nlohmann::json& member : list) {
+    const std::string m = member["Member"].get<std::string>();
+    SCOPED_TRACE(m);
+    const std::string role = member["Role"] == "Leader"         ? "leader"
+                             : member["Role"] == "Sync Standby" ? "sync_standby"
+                                                                : "replica";
+    EXPECT_EQ(Find(text, "patroni_cluster_member_role", {"member=\"" + m + "\"", "role=\"" + role + "\""}), 1);
+    EXPECT_EQ(Find(text, "patroni_cluster_member_timeline", {"member=\"" + m + "\""}), member["TL"].get<double>());
+    // Discovered from /cluster: each member's own node families, under its own name.
+    EXPECT_EQ(Find(text, "patroni_primary", {scope_, "name=\"" + m + "\""}), role == "leader" ? 1 : 0);
+    if (role != "leader") {
+      EXPECT_TRUE(Find(text, "patroni_cluster_member_lag_bytes", {"member=\"" + m + "\""}));
+      EXPECT_EQ(Find(text, "patroni_cluster_member_lag_unknown", {"member=\"" + m + "\"", "kind=\"lag\""}), 0);
+    }
+  }
+  for (const std::string& url : urls_) EXPECT_EQ(Find(text, "patroni_up", {"target=\"" + url + "\""}), 1) << url;
+}
+
+TEST_F(ClusterViewTest, ProbeServesAllowedTargetsOnly) {
+  auto exporter = StartFromOneSeed({"--probe.allowed-target", "127\\.0\\.0\\.1:1"});
+  exporter->Get("/metrics");  // the first scrape discovers the other members, which /probe then allows
+  long status = 0;
+  const std::string text = exporter->Get("/probe?target=" + urls_[2], &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(Find(text, "probe_success", {}), 1);
+  EXPECT_EQ(Find(text, "patroni_cluster_members", {scope_}), 3);
+  for (const std::string& n : names_) EXPECT_TRUE(Find(text, "patroni_primary", {"name=\"" + n + "\""})) << n;
+  // Without discovery only the target's node families.
+  const std::string single = exporter->Get("/probe?target=" + urls_[1] + "&discovery=off");
+  EXPECT_TRUE(Find(single, "patroni_primary", {"name=\"" + names_[1] + "\""}));
+  EXPECT_FALSE(Find(single, "patroni_primary", {"name=\"" + names_[0] + "\""}));
+  // An allowed expression whose target is down: 200 with probe_success 0.
+  EXPECT_EQ(Find(exporter->Get("/probe?target=http://127.0.0.1:1", &status), "probe_success", {}), 0);
+  EXPECT_EQ(status, 200);
+  // Not configured, not discovered, not matched: refused, nothing is requested.
+  EXPECT_THAT(exporter->Get("/probe?target=http://127.0.0.1:2", &status), HasSubstr("is not allowed"));
+  EXPECT_EQ(status, 403);
+  exporter->Get("/probe", &status);
+  EXPECT_EQ(status, 400);
+}
+
+TEST_F(ClusterViewTest, ScrapeTimeoutHeaderIsTheDeadline) {
+  // A member that accepts and never answers stands beside the real ones, with a 30 s request timeout: only the
+  // scrape deadline can cut it.
+  FakeHttpServer frozen([](const RecordedRequest&) { return FakeReply{.body = "{}", .stall_before = seconds(60)}; });
+  auto exporter = StartFromOneSeed({"--patroni.url", frozen.url(), "--web.default-scrape-timeout", "3s"}, "30s");
+  const std::string curl = "curl -s --max-time 20 ";
+  auto timed = [&](const std::string& command, std::string* out) {
+    const auto start = std::chrono::steady_clock::now();
+    *out = RunCommand(command);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  std::string text;
+  const double with_header =
+      timed(curl + "-H 'X-Prometheus-Scrape-Timeout-Seconds: 2' " + exporter->base_url() + "/metrics", &text);
+  EXPECT_LT(with_header, 2.5);  // 2 s minus the margin (1.8 s), plus scheduling noise
+  EXPECT_GT(with_header, 1.5);
+  EXPECT_EQ(Find(text, "patroni_up", {"target=\"" + frozen.url() + "\""}), 0);
+  EXPECT_EQ(Find(text, "patroni_up", {"target=\"" + urls_[0] + "\""}), 1);
+  EXPECT_EQ(Find(text, "patroni_cluster_members", {scope_}), 3);
+  const double without_header = timed(curl + exporter->base_url() + "/metrics", &text);
+  EXPECT_LT(without_header, 3.5);  // --web.default-scrape-timeout minus the margin (2.7 s), plus noise
+  EXPECT_GT(without_header, 2.5);
+}
+
+TEST_F(ClusterViewTest, PlannedSwitchoverNeverShowsTwoLeaders) {
+  auto exporter = StartFromOneSeed();
+  ASSERT_TRUE(Healthy(*exporter));
+  const std::string before = exporter->Get("/metrics");
+  const std::string old_leader = LeaderOf(before);
+  ASSERT_FALSE(old_leader.empty());
+  const double old_timeline = *Find(before, "patroni_cluster_member_timeline", {"member=\"" + old_leader + "\""});
+  std::string candidate;
+  for (const std::string& n : names_) {
+    if (n != old_leader) candidate = n;
+  }
+  std::thread switchover(
+      [&] { Lab("patronictl switchover --leader " + old_leader + " --candidate " + candidate + " --force"); });
+  int scrapes = 0, leaderless = 0, two_leaders = 0;
+  const bool switched = WaitFor(
+      *exporter, seconds(90),
+      [&](const std::string& text) {
+        return LeaderOf(text) == candidate &&
+               Find(text, "patroni_cluster_member_timeline", {"member=\"" + candidate + "\""}) == old_timeline + 1;
+      },
+      [&](const std::string& text) {
+        ++scrapes;
+        const auto leaders = Find(text, "patroni_cluster_leader_members", {scope_});
+        if (leaders == 0) ++leaderless;
+        if (leaders.value_or(0) > 1) ++two_leaders;
+      });
+  switchover.join();
+  EXPECT_TRUE(switched);
+  EXPECT_EQ(two_leaders, 0) << "of " << scrapes << " scrapes";
+  RecordProperty("scrapes", scrapes);
+  RecordProperty("leaderless_scrapes", leaderless);
+  std::printf("switchover: %d scrapes, %d showed no leader, %d two leaders\n", scrapes, leaderless, two_leaders);
+  EXPECT_TRUE(Healthy(*exporter));
+}
+
+TEST_F(ClusterViewTest, StoppedMemberGoesDownAndComesBack) {
+  auto exporter = StartFromOneSeed();
+  ASSERT_TRUE(Healthy(*exporter));
+  const std::string leader = LeaderOf(exporter->Get("/metrics"));
+  std::size_t k = 0;
+  while (names_[k] == leader || k == 0) ++k;  // a replica that is not the seed
+  const std::string victim = names_[k];
+  Lab("kill-patroni " + victim);
+  EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& text) {
+    return Find(text, "patroni_up", {"target=\"" + urls_[k] + "\""}) == 0;
+  }));
+  Lab("start-patroni " + victim);
+  EXPECT_TRUE(WaitFor(*exporter, seconds(60), [&](const std::string& text) {
+    return Find(text, "patroni_up", {"target=\"" + urls_[k] + "\""}) == 1 &&
+           Find(text, "patroni_replica", {"name=\"" + victim + "\""}) == 1;
+  }));
+  EXPECT_TRUE(Healthy(*exporter));
+}
+
+TEST_F(ClusterViewTest, LeaderCrashFailsOverAndTheOldLeaderReturnsAsReplica) {
+  auto exporter = StartFromOneSeed();
+  ASSERT_TRUE(Healthy(*exporter));
+  const std::string before = exporter->Get("/metrics");
+  const std::string old_leader = LeaderOf(before);
+  const double old_timeline = *Find(before, "patroni_cluster_member_timeline", {"member=\"" + old_leader + "\""});
+  std::size_t old_index = 0;
+  while (names_[old_index] != old_leader) ++old_index;
+  Lab("kill-patroni " + old_leader);
+  int unlocked_scrapes = 0;
+  bool old_leader_down = false;
+  std::string new_leader;
+  const bool failed_over = WaitFor(
+      *exporter, seconds(120),
+      [&](const std::string& text) {
+        new_leader = LeaderOf(text);
+        return !new_leader.empty() && new_leader != old_leader &&
+               Find(text, "patroni_postgres_timeline", {"name=\"" + new_leader + "\""}) == old_timeline + 1;
+      },
+      [&](const std::string& text) {
+        old_leader_down |= Find(text, "patroni_up", {"target=\"" + urls_[old_index] + "\""}) == 0;
+        unlocked_scrapes += Find(text, "patroni_cluster_leader_members", {scope_}) == 0;
+      });
+  EXPECT_TRUE(failed_over);
+  EXPECT_TRUE(old_leader_down);
+  std::printf("leader crash: new leader %s, %d scrapes saw no leader\n", new_leader.c_str(), unlocked_scrapes);
+  Lab("start-patroni " + old_leader);
+  EXPECT_TRUE(WaitFor(*exporter, seconds(120), [&](const std::string& text) {
+    return Find(text, "patroni_up", {"target=\"" + urls_[old_index] + "\""}) == 1 &&
+           Find(text, "patroni_replica", {"name=\"" + old_leader + "\""}) == 1;
+  }));
+  EXPECT_TRUE(Healthy(*exporter));
+}
+
+}  // namespace
+}  // namespace patroni_exporter

@@ -1,0 +1,51 @@
+// Helpers for integration tests against the real local Patroni cluster (scripts/lab.sh) and the real binary.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace patroni_exporter::testing {
+
+// The running lab's lab.env (LAB_DIR, default /tmp/patroni-exporter-lab); empty when no lab runs.
+std::map<std::string, std::string> ReadLabEnv();
+std::vector<std::string> Split(const std::string& text);
+// Runs a shell command, returns its stdout.
+std::string RunCommand(const std::string& command);
+// `scripts/lab.sh ARGS` of this source tree, stdout.
+std::string Lab(const std::string& args);
+// `scripts/lab.sh patronictl ARGS` parsed as JSON (null when it printed none).
+nlohmann::json Patronictl(const std::string& args);
+int FreePort();
+
+// First sample of `family` whose label text contains every one of `label_parts`, from exposition text.
+std::optional<double> Find(const std::string& text, const std::string& family,
+                           const std::vector<std::string>& label_parts);
+
+// The real patroni_exporter binary on a free local port, stopped with SIGTERM on destruction.
+class ExporterProcess {
+ public:
+  explicit ExporterProcess(const std::vector<std::string>& flags);
+  ~ExporterProcess();
+  ExporterProcess(const ExporterProcess&) = delete;
+  ExporterProcess& operator=(const ExporterProcess&) = delete;
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  bool ready() const { return ready_; }
+  // GET path; the body, or "" on failure.
+  std::string Get(const std::string& path, long* status = nullptr) const;
+  // Stops it and returns whether it exited 0.
+  bool Stop();
+  pid_t pid() const { return pid_; }
+
+ private:
+  int port_ = 0;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
+}  // namespace patroni_exporter::testing

@@ -1,0 +1,253 @@
+// PatroniCollector end to end over real HTTP: fake Patroni members (local servers) serving recorded bodies,
+// with delays, errors and garbage on demand. Every address is 127.0.0.1.
+#include "collectors/patroni/patroni_collector.h"
+
+#include <curl/curl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "exporter/scraper.h"
+#include "tests/support/fake_http_server.h"
+#include "tests/support/testdata.h"
+
+namespace patroni_exporter {
+namespace {
+
+using patroni_exporter::testing::FakeHttpServer;
+using patroni_exporter::testing::FakeReply;
+using patroni_exporter::testing::ReadFile;
+using patroni_exporter::testing::RecordedRequest;
+using patroni_exporter::testing::TestdataPath;
+using std::chrono::milliseconds;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+BaseUrl Url(const std::string& text) {
+  std::string error;
+  return *ParseBaseUrl(text, &error);
+}
+
+std::string Fixture(const std::string& name) { return ReadFile(TestdataPath("patroni/" + name)); }
+
+// A fake member: serves `patroni_body` on /patroni and whatever *cluster_body holds on /cluster.
+struct FakeMember {
+  FakeMember(std::string name_in, std::string patroni_body, const std::string* cluster_body,
+             milliseconds delay = milliseconds(0))
+      : name(std::move(name_in)), server([patroni_body, cluster_body, delay](const RecordedRequest& req) {
+          if (req.path == "/cluster") return FakeReply{.body = *cluster_body};
+          return FakeReply{.body = patroni_body, .stall_before = delay};
+        }) {}
+  std::string name;
+  FakeHttpServer server;
+};
+
+// A /cluster body in Patroni's schema (shared/PATRONI.md) listing the members at their real local URLs.
+std::string ClusterBody(const std::vector<std::pair<std::string, std::string>>& members) {
+  std::string body = "{\"members\":[";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    body += std::string(i ? "," : "") + "{\"name\":\"" + members[i].first + "\",\"role\":\"" +
+            (i == 0 ? "leader" : "replica") + "\",\"state\":\"running\",\"api_url\":\"" + members[i].second +
+            "/patroni\",\"host\":\"127.0.0.1\",\"port\":5432,\"timeline\":1" + (i == 0 ? "" : ",\"lag\":0") + "}";
+  }
+  return body + "]}";
+}
+
+std::shared_ptr<HttpClient> Client(milliseconds timeout = milliseconds(2000)) {
+  HttpClientOptions http;
+  http.timeout = timeout;
+  return std::make_shared<HttpClient>(http);
+}
+
+ClusterTarget Cluster(std::vector<BaseUrl> seeds, bool discovery) {
+  ClusterTarget t;
+  t.name = "test";
+  t.seeds = std::move(seeds);
+  t.discovery = discovery;
+  return t;
+}
+
+std::string Collect(PatroniCollector& collector, std::string* error = nullptr,
+                    ScrapeContext context = ScrapeContext{}) {
+  MetricSet set;
+  const std::string e = collector.Collect(context, &set);
+  if (error) *error = e;
+  return SerializeText(set.families());
+}
+
+std::size_t Count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+class PatroniCollectorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+TEST_F(PatroniCollectorTest, DiscoveryPollsEveryMemberConcurrentlyAndNamesThemFromCluster) {
+  std::string cluster_body;
+  std::vector<std::unique_ptr<FakeMember>> members;
+  for (int i = 0; i < 8; ++i) {
+    members.push_back(std::make_unique<FakeMember>(
+        "node" + std::to_string(i + 1),
+        Fixture(i == 0 ? "patroni_baseline-primary_v3.0.2.json" : "patroni_baseline-replica_v3.0.2.json"),
+        &cluster_body, milliseconds(200)));
+  }
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const auto& m : members) listed.emplace_back(m->name, m->server.url());
+  cluster_body = ClusterBody(listed);
+
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(members[0]->server.url())}, /*discovery=*/true)};
+  PatroniCollector collector(options, Client());
+  const auto start = std::chrono::steady_clock::now();
+  std::string error;
+  const std::string text = Collect(collector, &error);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(error, "");
+  // Round 1 (seed) and round 2 (the 7 others) each wait 200 ms once, not 8 x 200 ms.
+  EXPECT_LT(elapsed, milliseconds(1200));
+  for (const auto& m : members) {
+    EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + m->server.url() + "\"} 1\n"));
+    EXPECT_THAT(text, HasSubstr("patroni_postgres_running{scope=\"demo\",name=\"" + m->name + "\"} 1\n"));
+    EXPECT_EQ(m->server.requests().size(), m.get() == members[0].get() ? 2u : 1u) << m->name;
+  }
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_running_primaries{scope=\"demo\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + members[0]->server.url() + "\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 8\n"));
+  EXPECT_THAT(collector.DiscoveredHostPorts(), ::testing::Contains(members[7]->server.url().substr(7)));
+}
+
+TEST_F(PatroniCollectorTest, OneDeadMemberAndOneDeadClusterTouchNothingElse) {
+  std::string cluster_body;
+  FakeMember leader("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  int dead_port;
+  {
+    FakeHttpServer gone([](const RecordedRequest&) { return FakeReply{}; });
+    dead_port = gone.port();
+  }
+  const std::string dead = "http://127.0.0.1:" + std::to_string(dead_port);
+  cluster_body = ClusterBody({{"node1", leader.server.url()}, {"node2", dead}});
+
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(leader.server.url())}, true), Cluster({Url("http://127.0.0.1:1")}, true)};
+  PatroniCollector collector(options, Client());
+  std::string error;
+  const std::string text = Collect(collector, &error);
+  EXPECT_EQ(error, "3 of 5 Patroni requests failed");  // dead member, dead seed's /patroni and /cluster
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + leader.server.url() + "\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + dead + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"http://127.0.0.1:1\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"http://127.0.0.1:1\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_primary{scope=\"demo\",name=\"node1\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 2\n"));
+}
+
+TEST_F(PatroniCollectorTest, StalledMemberIsCutAtTheScrapeDeadline) {
+  std::string cluster_body;
+  FakeMember leader("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  FakeMember stalled("node2", Fixture("patroni_baseline-replica_v3.0.2.json"), &cluster_body, milliseconds(10000));
+  cluster_body = ClusterBody({{"node1", leader.server.url()}, {"node2", stalled.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(leader.server.url())}, true)};
+  PatroniCollector collector(options, Client(milliseconds(5000)));
+  ScrapeContext context;
+  context.deadline = std::chrono::steady_clock::now() + milliseconds(600);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string text = Collect(collector, nullptr, context);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1500));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + stalled.server.url() + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_primary{scope=\"demo\",name=\"node1\"} 1\n"));
+}
+
+TEST_F(PatroniCollectorTest, TwoRunningPrimariesAreVisibleInOneScrape) {
+  std::string cluster_body;
+  FakeMember a("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  FakeMember b("node2", Fixture("patroni_switchover-new-primary_v3.0.2.json"), &cluster_body);
+  cluster_body = ClusterBody({{"node1", a.server.url()}, {"node2", b.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(a.server.url()), Url(b.server.url())}, true)};
+  PatroniCollector collector(options, Client());
+  const std::string text = Collect(collector);
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_running_primaries{scope=\"demo\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_leader_members{scope=\"demo\"} 1\n"));
+}
+
+TEST_F(PatroniCollectorTest, GarbageAndErrorsAreUpZeroWithNoNodeFamilies) {
+  FakeHttpServer html([](const RecordedRequest&) {
+    return FakeReply{.content_type = "text/html", .body = "<html>maintenance</html>"};
+  });
+  FakeHttpServer error503([](const RecordedRequest&) { return FakeReply{.status = 503, .body = "{}"}; });
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(html.url()), Url(error503.url())}, false)};
+  options.cluster_view = false;
+  PatroniCollector collector(options, Client());
+  std::string error;
+  const std::string text = Collect(collector, &error);
+  EXPECT_EQ(error, "2 of 2 Patroni requests failed");
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + html.url() + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + error503.url() + "\"} 0\n"));
+  EXPECT_THAT(text, Not(HasSubstr("patroni_primary")));
+  // Without discovery and cluster view, /cluster is never asked.
+  EXPECT_EQ(html.requests().size(), 1u);
+}
+
+TEST_F(PatroniCollectorTest, UnknownMemberFallsBackToHostPort) {
+  const std::string body = Fixture("patroni_baseline-replica_v3.0.2.json");
+  FakeHttpServer server([&](const RecordedRequest& req) {
+    if (req.path == "/cluster") return FakeReply{.status = 503, .body = "{}"};
+    return FakeReply{.body = body};
+  });
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(server.url())}, false)};
+  PatroniCollector collector(options, Client());
+  const std::string text = Collect(collector);
+  EXPECT_THAT(
+      text, HasSubstr("patroni_replica{scope=\"demo\",name=\"127.0.0.1:" + std::to_string(server.port()) + "\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + server.url() + "\"} 0\n"));
+}
+
+TEST_F(PatroniCollectorTest, TheSameMemberTwiceIsExportedOnce) {
+  const std::string body = Fixture("patroni_primary_v3.2.2.json");
+  FakeHttpServer a([&](const RecordedRequest&) { return FakeReply{.body = body}; });
+  FakeHttpServer b([&](const RecordedRequest&) { return FakeReply{.body = body}; });
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(a.url()), Url(b.url())}, false)};
+  options.cluster_view = false;
+  PatroniCollector collector(options, Client());
+  const std::string text = Collect(collector);
+  EXPECT_EQ(Count(text, "patroni_primary{"), 1u);
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + b.url() + "\"} 1\n"));
+}
+
+TEST_F(PatroniCollectorTest, ConcurrentScrapesShareOneUpstreamRound) {
+  std::string cluster_body;
+  FakeMember leader("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body, milliseconds(300));
+  FakeMember replica("node2", Fixture("patroni_baseline-replica_v3.0.2.json"), &cluster_body, milliseconds(300));
+  cluster_body = ClusterBody({{"node1", leader.server.url()}, {"node2", replica.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(leader.server.url())}, true)};
+  std::vector<std::unique_ptr<Collector>> collectors;
+  collectors.push_back(std::make_unique<PatroniCollector>(options, Client()));
+  Scraper scraper(std::move(collectors));
+  std::vector<std::thread> threads;
+  std::atomic<int> complete{0};
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back([&] {
+      const auto text = scraper.Scrape(ScrapeContext{});
+      if (text->find("name=\"node2\"") != std::string::npos) ++complete;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(complete.load(), 10);
+  // 10 simultaneous scrapes: one GET /patroni per member (and one /cluster of the seed), not ten.
+  EXPECT_EQ(replica.server.requests().size(), 1u);
+  EXPECT_EQ(leader.server.requests().size(), 2u);
+}
+
+}  // namespace
+}  // namespace patroni_exporter
