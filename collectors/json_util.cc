@@ -64,6 +64,27 @@ std::optional<nlohmann::json> ParseJson(std::string_view text, std::string* erro
   return value;
 }
 
+namespace {
+
+std::optional<nlohmann::json> ParseJsonOf(std::string_view text, bool object, std::string* error) {
+  std::optional<nlohmann::json> doc = ParseJson(text, error);
+  if (doc && (object ? !doc->is_object() : !doc->is_array())) {
+    *error = std::string("expected a JSON ") + (object ? "object" : "array") + ", got " + TypeName(*doc);
+    return std::nullopt;
+  }
+  return doc;
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> ParseJsonObject(std::string_view text, std::string* error) {
+  return ParseJsonOf(text, true, error);
+}
+
+std::optional<nlohmann::json> ParseJsonArray(std::string_view text, std::string* error) {
+  return ParseJsonOf(text, false, error);
+}
+
 std::optional<std::string> GetString(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return std::nullopt;
   const auto it = object.find(key);
@@ -106,5 +127,42 @@ bool Has(const nlohmann::json& object, const char* key) {
 }
 
 std::string TypeName(const nlohmann::json& value) { return value.type_name(); }
+
+std::string ShownValue(const nlohmann::json& value) {
+  if (value.is_structured()) return TypeName(value);
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > 40) {
+    std::size_t cut = 40;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "...";
+  }
+  return text;
+}
+
+void CheckType(const nlohmann::json& object, const char* key, bool (nlohmann::json::*is_expected)() const noexcept,
+               const char* expected, const std::string& path, std::vector<std::string>* warnings) {
+  if (!object.is_object()) return;
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null() || ((*it).*is_expected)()) return;
+  warnings->push_back("field \"" + path + key + "\" ignored: expected " + expected + ", got " + TypeName(*it));
+}
+
+std::optional<std::string> ReadString(const nlohmann::json& object, const char* key, const std::string& path,
+                                      std::vector<std::string>* warnings) {
+  CheckType(object, key, &nlohmann::json::is_string, "string", path, warnings);
+  return GetString(object, key);
+}
+
+std::optional<double> ReadNumber(const nlohmann::json& object, const char* key, const std::string& path,
+                                 std::vector<std::string>* warnings) {
+  CheckType(object, key, &nlohmann::json::is_number, "number", path, warnings);
+  return GetNumber(object, key);
+}
+
+std::optional<bool> ReadBool(const nlohmann::json& object, const char* key, const std::string& path,
+                             std::vector<std::string>* warnings) {
+  CheckType(object, key, &nlohmann::json::is_boolean, "boolean", path, warnings);
+  return GetBool(object, key);
+}
 
 }  // namespace patroni_exporter

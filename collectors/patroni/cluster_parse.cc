@@ -17,30 +17,6 @@ std::string Quote(const std::string& text) {
   return "\"" + text.substr(0, kMaxShown) + "...\"";
 }
 
-// Records a warning when `key` is present with a type other than the expected one. Null counts as absent: Python
-// prints None as null, and a member's api_url is None when its DCS record has none.
-void CheckType(const json& object, const char* key, bool (json::*is_expected)() const noexcept, const char* expected,
-               const std::string& path, std::vector<std::string>* warnings) {
-  if (!object.is_object()) return;
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null() || ((*it).*is_expected)()) return;
-  warnings->push_back("field \"" + path + key + "\" ignored: expected " + expected + ", got " + TypeName(*it));
-}
-
-std::optional<std::string> String(const json& o, const char* key, const std::string& path,
-                                  std::vector<std::string>* w) {
-  CheckType(o, key, &json::is_string, "string", path, w);
-  return GetString(o, key);
-}
-std::optional<double> Number(const json& o, const char* key, const std::string& path, std::vector<std::string>* w) {
-  CheckType(o, key, &json::is_number, "number", path, w);
-  return GetNumber(o, key);
-}
-std::optional<bool> Bool(const json& o, const char* key, const std::string& path, std::vector<std::string>* w) {
-  CheckType(o, key, &json::is_boolean, "boolean", path, w);
-  return GetBool(o, key);
-}
-
 std::optional<double> Timestamp(const std::optional<std::string>& text, const std::string& field,
                                 std::vector<std::string>* warnings) {
   if (!text) return std::nullopt;
@@ -101,12 +77,12 @@ ClusterMember ParseMember(const json& m, std::string name, std::vector<std::stri
   ClusterMember member;
   member.name = std::move(name);
   const std::string path = "members[" + member.name + "].";
-  member.role = String(m, "role", path, w).value_or("");
-  member.state = String(m, "state", path, w).value_or("");
-  member.api_url = String(m, "api_url", path, w);
-  member.host = String(m, "host", path, w);
-  member.port = Number(m, "port", path, w);
-  member.timeline = Number(m, "timeline", path, w);
+  member.role = ReadString(m, "role", path, w).value_or("");
+  member.state = ReadString(m, "state", path, w).value_or("");
+  member.api_url = ReadString(m, "api_url", path, w);
+  member.host = ReadString(m, "host", path, w);
+  member.port = ReadNumber(m, "port", path, w);
+  member.timeline = ReadNumber(m, "timeline", path, w);
 
   member.lag = Lag(m, "lag", path, w);
   member.receive_lag = Lag(m, "receive_lag", path, w);
@@ -115,24 +91,24 @@ ClusterMember ParseMember(const json& m, std::string name, std::vector<std::stri
   member.receive_lsn = Lsn(m, "receive_lsn", path, w);
   member.replay_lsn = Lsn(m, "replay_lsn", path, w);
 
-  member.pending_restart = Bool(m, "pending_restart", path, w);
+  member.pending_restart = ReadBool(m, "pending_restart", path, w);
 
   // The DCS record of a scheduled restart: {schedule (ISO 8601), postmaster_start_time, and the request's filters}.
   CheckType(m, "scheduled_restart", &json::is_object, "object", path, w);
   if (const json* restart = GetObject(m, "scheduled_restart")) {
-    member.scheduled_restart_text = String(*restart, "schedule", path + "scheduled_restart.", w);
+    member.scheduled_restart_text = ReadString(*restart, "schedule", path + "scheduled_restart.", w);
     member.scheduled_restart = Timestamp(member.scheduled_restart_text, path + "scheduled_restart.schedule", w);
   }
 
   CheckType(m, "tags", &json::is_object, "object", path, w);
   if (const json* tags = GetObject(m, "tags")) {
     const std::string tag_path = path + "tags.";
-    member.tags.nofailover = Bool(*tags, "nofailover", tag_path, w);
-    member.tags.noloadbalance = Bool(*tags, "noloadbalance", tag_path, w);
-    member.tags.clonefrom = Bool(*tags, "clonefrom", tag_path, w);
-    member.tags.nosync = Bool(*tags, "nosync", tag_path, w);
-    member.tags.failover_priority = Number(*tags, "failover_priority", tag_path, w);
-    member.tags.nostream = Bool(*tags, "nostream", tag_path, w);
+    member.tags.nofailover = ReadBool(*tags, "nofailover", tag_path, w);
+    member.tags.noloadbalance = ReadBool(*tags, "noloadbalance", tag_path, w);
+    member.tags.clonefrom = ReadBool(*tags, "clonefrom", tag_path, w);
+    member.tags.nosync = ReadBool(*tags, "nosync", tag_path, w);
+    member.tags.failover_priority = ReadNumber(*tags, "failover_priority", tag_path, w);
+    member.tags.nostream = ReadBool(*tags, "nostream", tag_path, w);
   }
   return member;
 }
@@ -169,12 +145,8 @@ std::optional<double> ParseLsn(std::string_view text) {
 
 ClusterParseResult ParseCluster(std::string_view body) {
   ClusterParseResult result;
-  std::optional<json> doc = ParseJson(body, &result.error);
+  std::optional<json> doc = ParseJsonObject(body, &result.error);
   if (!doc) return result;
-  if (!doc->is_object()) {
-    result.error = "expected a JSON object, got " + TypeName(*doc);
-    return result;
-  }
   const json& o = *doc;
   const json* members = GetArray(o, "members");
   if (members == nullptr) {
@@ -204,14 +176,14 @@ ClusterParseResult ParseCluster(std::string_view body) {
     view.members.push_back(ParseMember(m, std::move(*name), w));
   }
 
-  view.scope = String(o, "scope", "", w);
-  view.pause = Bool(o, "pause", "", w);
+  view.scope = ReadString(o, "scope", "", w);
+  view.pause = ReadBool(o, "pause", "", w);
   CheckType(o, "scheduled_switchover", &json::is_object, "object", "", w);
   if (const json* switchover = GetObject(o, "scheduled_switchover")) {
-    view.scheduled_switchover_at_text = String(*switchover, "at", "scheduled_switchover.", w);
+    view.scheduled_switchover_at_text = ReadString(*switchover, "at", "scheduled_switchover.", w);
     view.scheduled_switchover_at = Timestamp(view.scheduled_switchover_at_text, "scheduled_switchover.at", w);
-    view.scheduled_switchover_from = String(*switchover, "from", "scheduled_switchover.", w);
-    view.scheduled_switchover_to = String(*switchover, "to", "scheduled_switchover.", w);
+    view.scheduled_switchover_from = ReadString(*switchover, "from", "scheduled_switchover.", w);
+    view.scheduled_switchover_to = ReadString(*switchover, "to", "scheduled_switchover.", w);
   }
 
   result.value = std::move(view);

@@ -20,18 +20,6 @@ const json* Find(const json& object, const char* key) {
   return &*it;
 }
 
-// A value for a warning: scalars as JSON text (cut at 40 bytes, on a UTF-8 boundary), containers by type.
-std::string Shown(const json& value) {
-  if (value.is_structured()) return TypeName(value);
-  std::string text = value.dump();
-  if (text.size() > 40) {
-    std::size_t cut = 40;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text = text.substr(0, cut) + "...";
-  }
-  return text;
-}
-
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -169,7 +157,7 @@ class Reader {
 
   void Unreadable(const std::string& path, const char* expected, const json& value, bool* flag) {
     *flag = true;
-    warnings_->push_back("field \"" + path + "\" ignored: expected " + expected + ", got " + Shown(value));
+    warnings_->push_back("field \"" + path + "\" ignored: expected " + expected + ", got " + ShownValue(value));
   }
 
  private:
@@ -180,12 +168,8 @@ class Reader {
 
 DynamicConfigParseResult ParseDynamicConfig(std::string_view body) {
   DynamicConfigParseResult result;
-  std::optional<json> doc = ParseJson(body, &result.error);
+  std::optional<json> doc = ParseJsonObject(body, &result.error);
   if (!doc) return result;
-  if (!doc->is_object()) {
-    result.error = "expected a JSON object, got " + TypeName(*doc);
-    return result;
-  }
   const json& o = *doc;
   Reader r(&result.warnings);
   DynamicConfig c;

@@ -10,18 +10,6 @@ using nlohmann::json;
 
 constexpr std::uint64_t kMaxTimeline = 4294967295;  // PostgreSQL's TimeLineID is a uint32
 
-// A value for a warning: scalars as JSON text (cut at 40 bytes, on a UTF-8 boundary), containers by type.
-std::string Shown(const json& value) {
-  if (value.is_structured()) return TypeName(value);
-  std::string text = value.dump();
-  if (text.size() > 40) {
-    std::size_t cut = 40;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text = text.substr(0, cut) + "...";
-  }
-  return text;
-}
-
 std::optional<std::int64_t> Timeline(const json& value) {
   // nlohmann stores every non-negative integer as unsigned; a negative one cannot be a timeline anyway.
   if (!value.is_number_unsigned()) return std::nullopt;
@@ -40,22 +28,22 @@ std::optional<HistoryRow> ParseRow(const json& row, const std::string& where, st
   if (row.size() < 3) return skip("expected at least 3 elements, got " + std::to_string(row.size()));
   HistoryRow r;
   const std::optional<std::int64_t> timeline = Timeline(row[0]);
-  if (!timeline) return skip("timeline: expected an integer from 1 to 4294967295, got " + Shown(row[0]));
+  if (!timeline) return skip("timeline: expected an integer from 1 to 4294967295, got " + ShownValue(row[0]));
   r.timeline = *timeline;
-  if (!row[1].is_number_unsigned()) return skip("lsn: expected a non-negative integer, got " + Shown(row[1]));
+  if (!row[1].is_number_unsigned()) return skip("lsn: expected a non-negative integer, got " + ShownValue(row[1]));
   r.lsn = row[1].get<std::uint64_t>();
-  if (!row[2].is_string()) return skip("reason: expected a string, got " + Shown(row[2]));
+  if (!row[2].is_string()) return skip("reason: expected a string, got " + ShownValue(row[2]));
   r.reason = row[2].get<std::string>();
 
   // Null is how a row says "no time / no leader recorded", so it is not worth a warning.
   if (row.size() > 3 && !row[3].is_null()) {
     if (!row[3].is_string()) {
-      warnings->push_back(where + ".timestamp ignored: expected a string, got " + Shown(row[3]));
+      warnings->push_back(where + ".timestamp ignored: expected a string, got " + ShownValue(row[3]));
     } else {
       r.timestamp_text = row[3].get<std::string>();
       r.timestamp = ParsePatroniTimestamp(*r.timestamp_text);
       if (!r.timestamp) {
-        warnings->push_back(where + ".timestamp ignored: unrecognised timestamp " + Shown(row[3]));
+        warnings->push_back(where + ".timestamp ignored: unrecognised timestamp " + ShownValue(row[3]));
       }
     }
   }
@@ -63,7 +51,7 @@ std::optional<HistoryRow> ParseRow(const json& row, const std::string& where, st
     if (row[4].is_string()) {
       r.new_leader = row[4].get<std::string>();
     } else {
-      warnings->push_back(where + ".new_leader ignored: expected a string, got " + Shown(row[4]));
+      warnings->push_back(where + ".new_leader ignored: expected a string, got " + ShownValue(row[4]));
     }
   }
   return r;
@@ -73,12 +61,8 @@ std::optional<HistoryRow> ParseRow(const json& row, const std::string& where, st
 
 HistoryParseResult ParseHistory(std::string_view body) {
   HistoryParseResult result;
-  std::optional<json> doc = ParseJson(body, &result.error);
+  std::optional<json> doc = ParseJsonArray(body, &result.error);
   if (!doc) return result;
-  if (!doc->is_array()) {
-    result.error = "expected a JSON array, got " + TypeName(*doc);
-    return result;
-  }
   History history;
   history.rows.reserve(doc->size());
   for (std::size_t i = 0; i < doc->size(); ++i) {

@@ -10,30 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-// Records a warning when `key` is present with a type other than the expected one; null counts as absent,
-// because Patroni sends null on purpose (replayed_timestamp, timeline in 4.0.0-4.0.1).
-void CheckType(const json& object, const char* key, bool (json::*is_expected)() const noexcept, const char* expected,
-               const std::string& path, std::vector<std::string>* warnings) {
-  if (!object.is_object()) return;
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null() || ((*it).*is_expected)()) return;
-  warnings->push_back("field \"" + path + key + "\" ignored: expected " + expected + ", got " + TypeName(*it));
-}
-
-std::optional<std::string> String(const json& o, const char* key, const std::string& path,
-                                  std::vector<std::string>* w) {
-  CheckType(o, key, &json::is_string, "string", path, w);
-  return GetString(o, key);
-}
-std::optional<double> Number(const json& o, const char* key, const std::string& path, std::vector<std::string>* w) {
-  CheckType(o, key, &json::is_number, "number", path, w);
-  return GetNumber(o, key);
-}
-std::optional<bool> Bool(const json& o, const char* key, const std::string& path, std::vector<std::string>* w) {
-  CheckType(o, key, &json::is_boolean, "boolean", path, w);
-  return GetBool(o, key);
-}
-
 std::optional<double> Timestamp(const std::optional<std::string>& text, const char* key,
                                 std::vector<std::string>* warnings) {
   if (!text) return std::nullopt;
@@ -75,12 +51,8 @@ std::optional<PatroniVersion> ParsePatroniVersion(const std::string& text) {
 
 NodeStatusParseResult ParseNodeStatus(std::string_view body) {
   NodeStatusParseResult result;
-  std::optional<json> doc = ParseJson(body, &result.error);
+  std::optional<json> doc = ParseJsonObject(body, &result.error);
   if (!doc) return result;
-  if (!doc->is_object()) {
-    result.error = "expected a JSON object, got " + TypeName(*doc);
-    return result;
-  }
   const json& o = *doc;
   auto* w = &result.warnings;
   NodeStatus s;
@@ -98,28 +70,28 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
   s.state = *state;
   s.role = *role;
   s.scope = *scope;
-  s.patroni_version_text = String(*patroni, "version", "patroni.", w).value_or("");
+  s.patroni_version_text = ReadString(*patroni, "version", "patroni.", w).value_or("");
   s.patroni_version = ParsePatroniVersion(s.patroni_version_text);
   if (!s.patroni_version && !s.patroni_version_text.empty()) {
     w->push_back("field \"patroni.version\" ignored: not a version: \"" + s.patroni_version_text + "\"");
   }
-  s.name = String(*patroni, "name", "patroni.", w);
+  s.name = ReadString(*patroni, "name", "patroni.", w);
 
-  s.postmaster_start_time_text = String(o, "postmaster_start_time", "", w);
+  s.postmaster_start_time_text = ReadString(o, "postmaster_start_time", "", w);
   s.postmaster_start_time = Timestamp(s.postmaster_start_time_text, "postmaster_start_time", w);
-  s.server_version = Number(o, "server_version", "", w);
-  s.timeline = Number(o, "timeline", "", w);
+  s.server_version = ReadNumber(o, "server_version", "", w);
+  s.timeline = ReadNumber(o, "timeline", "", w);
 
   CheckType(o, "xlog", &json::is_object, "object", "", w);
   if (const json* xlog = GetObject(o, "xlog")) {
-    s.xlog_location = Number(*xlog, "location", "xlog.", w);
-    s.xlog_received_location = Number(*xlog, "received_location", "xlog.", w);
-    s.xlog_replayed_location = Number(*xlog, "replayed_location", "xlog.", w);
-    s.xlog_replayed_timestamp_text = String(*xlog, "replayed_timestamp", "xlog.", w);
+    s.xlog_location = ReadNumber(*xlog, "location", "xlog.", w);
+    s.xlog_received_location = ReadNumber(*xlog, "received_location", "xlog.", w);
+    s.xlog_replayed_location = ReadNumber(*xlog, "replayed_location", "xlog.", w);
+    s.xlog_replayed_timestamp_text = ReadString(*xlog, "replayed_timestamp", "xlog.", w);
     s.xlog_replayed_timestamp = Timestamp(s.xlog_replayed_timestamp_text, "xlog.replayed_timestamp", w);
-    s.xlog_paused = Bool(*xlog, "paused", "xlog.", w);
+    s.xlog_paused = ReadBool(*xlog, "paused", "xlog.", w);
   }
-  s.replication_state = String(o, "replication_state", "", w);
+  s.replication_state = ReadString(o, "replication_state", "", w);
 
   CheckType(o, "replication", &json::is_array, "array", "", w);
   if (const json* replication = GetArray(o, "replication")) {
@@ -129,25 +101,25 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
         continue;
       }
       ReplicationEntry e;
-      e.usename = String(row, "usename", "replication[].", w);
-      e.application_name = String(row, "application_name", "replication[].", w);
-      e.client_addr = String(row, "client_addr", "replication[].", w);
-      e.state = String(row, "state", "replication[].", w);
-      e.sync_state = String(row, "sync_state", "replication[].", w);
-      e.sync_priority = Number(row, "sync_priority", "replication[].", w);
+      e.usename = ReadString(row, "usename", "replication[].", w);
+      e.application_name = ReadString(row, "application_name", "replication[].", w);
+      e.client_addr = ReadString(row, "client_addr", "replication[].", w);
+      e.state = ReadString(row, "state", "replication[].", w);
+      e.sync_state = ReadString(row, "sync_state", "replication[].", w);
+      e.sync_priority = ReadNumber(row, "sync_priority", "replication[].", w);
       s.replication.push_back(std::move(e));
     }
   }
 
-  s.dcs_last_seen = Number(o, "dcs_last_seen", "", w);
-  s.database_system_identifier = String(o, "database_system_identifier", "", w);
-  s.cluster_unlocked = Bool(o, "cluster_unlocked", "", w);
-  s.pause = Bool(o, "pause", "", w);
-  s.pending_restart = Bool(o, "pending_restart", "", w);
-  s.sync_standby = Bool(o, "sync_standby", "", w);
-  s.quorum_standby = Bool(o, "quorum_standby", "", w);
-  s.failsafe_mode_is_active = Bool(o, "failsafe_mode_is_active", "", w);
-  s.watchdog_failed = Bool(o, "watchdog_failed", "", w);
+  s.dcs_last_seen = ReadNumber(o, "dcs_last_seen", "", w);
+  s.database_system_identifier = ReadString(o, "database_system_identifier", "", w);
+  s.cluster_unlocked = ReadBool(o, "cluster_unlocked", "", w);
+  s.pause = ReadBool(o, "pause", "", w);
+  s.pending_restart = ReadBool(o, "pending_restart", "", w);
+  s.sync_standby = ReadBool(o, "sync_standby", "", w);
+  s.quorum_standby = ReadBool(o, "quorum_standby", "", w);
+  s.failsafe_mode_is_active = ReadBool(o, "failsafe_mode_is_active", "", w);
+  s.watchdog_failed = ReadBool(o, "watchdog_failed", "", w);
 
   result.value = std::move(s);
   return result;
