@@ -70,6 +70,13 @@ std::vector<prometheus::MetricFamily> MetricSet::TakeFamilies() && {
   return std::move(families_);
 }
 
+std::string TruncateUtf8(const std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // continuation byte
+  return text.substr(0, cut);
+}
+
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families) {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);

@@ -52,6 +52,9 @@ class MetricSet {
   std::map<std::string, std::set<Labels>> seen_label_sets_;  // family name -> label sets present
 };
 
+// `text` cut to at most `max_bytes` without splitting a UTF-8 sequence (label values must stay valid UTF-8).
+std::string TruncateUtf8(const std::string& text, std::size_t max_bytes);
+
 // Serializes families in the Prometheus text exposition format (version 0.0.4).
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
 

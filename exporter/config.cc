@@ -309,6 +309,15 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   app.add_flag("--collector.cluster,!--no-collector.cluster", config.cluster_collector,
                "Per-member and per-cluster families from GET /cluster")
       ->default_str("true");
+  app.add_flag("--collector.config,!--no-collector.config", config.config_collector,
+               "Patroni's dynamic configuration from GET /config, once per cluster")
+      ->default_str("true");
+  app.add_flag("--collector.history,!--no-collector.history", config.history_collector,
+               "Failover history from GET /history, once per cluster")
+      ->default_str("true");
+  app.add_flag("--collector.health,!--no-collector.health", config.health_collector,
+               "Verdicts of Patroni's health endpoints per member (7 more GETs per member and scrape)")
+      ->default_str("false");
   app.add_flag("--collector.process,!--no-collector.process", config.process_collector,
                "The exporter's own process_* families")
       ->default_str("true");

@@ -27,6 +27,9 @@ struct Config {
   TlsClientOptions patroni_tls;  // the flags' TLS settings: the default cluster's, and /probe's for others
   bool legacy_master = false;
   bool cluster_collector = true;
+  bool config_collector = true;
+  bool history_collector = true;
+  bool health_collector = false;
   bool process_collector = true;
 
   // /probe: targets matching one of these (full match against "HOST:PORT") are allowed besides the configured

@@ -119,10 +119,8 @@ std::shared_ptr<const std::string> Prober::Run(const BaseUrl& target, bool disco
       if (seed.HostPort() == target.HostPort()) cluster.tls = configured.tls;
     }
   }
-  PatroniCollectorOptions collector_options;
+  PatroniCollectorOptions collector_options = options_.views;
   collector_options.clusters = {cluster};
-  collector_options.node = options_.node;
-  collector_options.cluster_view = options_.cluster_view;
   PatroniCollector collector(collector_options, client_);
 
   std::shared_ptr<const std::string> text;

@@ -34,8 +34,8 @@ struct ProberOptions {
   std::vector<ClusterTarget> clusters;       // the configured ones
   TlsClientOptions default_tls;              // for targets allowed only by an expression
   std::vector<std::string> allowed_targets;  // regular expressions over HOST:PORT
-  NodeTranslateOptions node;
-  bool cluster_view = true;
+  // The same views as the main collector (cluster, config, history, health); its clusters are ignored.
+  PatroniCollectorOptions views;
 };
 
 class Prober {

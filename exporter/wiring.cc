@@ -21,6 +21,9 @@ Components BuildComponents(const Config& config) {
   patroni.clusters = config.clusters;
   patroni.node.legacy_master = config.legacy_master;
   patroni.cluster_view = config.cluster_collector;
+  patroni.config_view = config.config_collector;
+  patroni.history_view = config.history_collector;
+  patroni.health_view = config.health_collector;
   auto patroni_collector = std::make_unique<PatroniCollector>(patroni, components.client);
   const PatroniCollector* discovered = patroni_collector.get();
 
@@ -33,8 +36,8 @@ Components BuildComponents(const Config& config) {
   probe.clusters = config.clusters;
   probe.default_tls = config.patroni_tls;
   probe.allowed_targets = config.probe_allowed_targets;
-  probe.node = patroni.node;
-  probe.cluster_view = config.cluster_collector;
+  probe.views = patroni;
+  probe.views.clusters.clear();
   components.prober = std::make_unique<Prober>(probe, components.client, discovered);
   return components;
 }

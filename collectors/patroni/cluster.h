@@ -10,19 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace patroni_exporter {
+#include "collectors/patroni/tags.h"
 
-// A member's `tags` as far as the exporter uses them. Patroni puts a boolean tag in /cluster only when it is true
-// (Tags._filter_tags), so an empty optional usually means "false by default"; 3.2.2+ also keeps an explicit
-// `nofailover: false` next to `failover_priority`. Custom tags and `replicatefrom` are not kept.
-struct ClusterMemberTags {
-  std::optional<bool> nofailover;
-  std::optional<bool> noloadbalance;
-  std::optional<bool> clonefrom;
-  std::optional<bool> nosync;
-  std::optional<double> failover_priority;  // 3.2.0+
-  std::optional<bool> nostream;             // 3.3.0+
-};
+namespace patroni_exporter {
 
 // A WAL lag (bytes behind the leader's last position known to the DCS) or a WAL position, as Patroni reports it:
 // a number or position text, or the string "unknown" when the member published no position. At most one of
@@ -62,7 +52,7 @@ struct ClusterMember {
   std::optional<std::string> scheduled_restart_text;
   std::optional<double> scheduled_restart;
 
-  ClusterMemberTags tags;
+  PatroniTags tags;
 };
 
 struct ClusterView {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "collectors/json_util.h"
+#include "collectors/patroni/tags.h"
 #include "collectors/patroni/timestamp.h"
 
 namespace patroni_exporter {
@@ -103,12 +104,7 @@ ClusterMember ParseMember(const json& m, std::string name, std::vector<std::stri
   CheckType(m, "tags", &json::is_object, "object", path, w);
   if (const json* tags = GetObject(m, "tags")) {
     const std::string tag_path = path + "tags.";
-    member.tags.nofailover = ReadBool(*tags, "nofailover", tag_path, w);
-    member.tags.noloadbalance = ReadBool(*tags, "noloadbalance", tag_path, w);
-    member.tags.clonefrom = ReadBool(*tags, "clonefrom", tag_path, w);
-    member.tags.nosync = ReadBool(*tags, "nosync", tag_path, w);
-    member.tags.failover_priority = ReadNumber(*tags, "failover_priority", tag_path, w);
-    member.tags.nostream = ReadBool(*tags, "nostream", tag_path, w);
+    member.tags = ReadTags(*tags, tag_path, w);
   }
   return member;
 }

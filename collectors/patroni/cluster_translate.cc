@@ -53,19 +53,6 @@ std::optional<int> PostgresStateOf(const std::string& state) {
   return number >= 0 ? std::optional<int>(number) : std::nullopt;
 }
 
-std::string BoolText(const std::optional<bool>& value) {
-  if (!value) return "";
-  return *value ? "true" : "false";
-}
-
-// Shortest text that reads back as the same double: integers print without a fraction ("2", "5432").
-std::string NumberText(const std::optional<double>& value) {
-  if (!value) return "";
-  char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), *value);
-  return ec == std::errc() ? std::string(buffer, end) : "";
-}
-
 struct WalFamily {
   const char* name;
   const char* help;
@@ -206,11 +193,7 @@ void TranslateCluster(const ClusterView& view, const std::string& scope, MetricS
 
   for (const ClusterMember& m : view.members) {
     Labels labels = MemberLabels(scope, m);
-    labels.emplace_back("nofailover", BoolText(m.tags.nofailover));
-    labels.emplace_back("noloadbalance", BoolText(m.tags.noloadbalance));
-    labels.emplace_back("clonefrom", BoolText(m.tags.clonefrom));
-    labels.emplace_back("nosync", BoolText(m.tags.nosync));
-    labels.emplace_back("failover_priority", NumberText(m.tags.failover_priority));
+    AppendTagLabels(m.tags, &labels);
     out->AddInfo("patroni_cluster_member_tags_info",
                  "Tags of the member: true or false where set, empty where not set (Patroni's default applies); "
                  "failover_priority as a number.",

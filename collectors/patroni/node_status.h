@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "collectors/patroni/tags.h"
+
 namespace patroni_exporter {
 
 // A Patroni version such as 3.0.2 (also "4.0.0rc1": trailing text after the numbers is ignored).
@@ -71,6 +73,18 @@ struct NodeStatus {
   std::optional<bool> quorum_standby;
   std::optional<bool> failsafe_mode_is_active;
   std::optional<bool> watchdog_failed;
+
+  // Extras of _write_status_response (not in the native /metrics).
+  PatroniTags tags;
+  // pending_restart_reason (3.3+): parameter -> old and new value, as text.
+  struct RestartReason {
+    std::string parameter;
+    std::string old_value;
+    std::string new_value;
+  };
+  std::vector<RestartReason> pending_restart_reason;
+  std::optional<std::string> scheduled_restart_text;  // scheduled_restart.schedule
+  std::optional<double> scheduled_restart;            // the same in epoch seconds, empty if unreadable
 };
 
 }  // namespace patroni_exporter

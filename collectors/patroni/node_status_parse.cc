@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "collectors/json_util.h"
+#include "collectors/patroni/tags.h"
 #include "collectors/patroni/timestamp.h"
 
 namespace patroni_exporter {
@@ -120,6 +121,32 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
   s.quorum_standby = ReadBool(o, "quorum_standby", "", w);
   s.failsafe_mode_is_active = ReadBool(o, "failsafe_mode_is_active", "", w);
   s.watchdog_failed = ReadBool(o, "watchdog_failed", "", w);
+
+  CheckType(o, "tags", &json::is_object, "object", "", w);
+  if (const json* tags = GetObject(o, "tags")) s.tags = ReadTags(*tags, "tags.", w);
+
+  CheckType(o, "pending_restart_reason", &json::is_object, "object", "", w);
+  if (const json* reasons = GetObject(o, "pending_restart_reason")) {
+    // {"max_connections": {"old_value": "100", "new_value": "200"}}; values as Patroni printed them.
+    for (const auto& [parameter, change] : reasons->items()) {
+      NodeStatus::RestartReason reason;
+      reason.parameter = parameter;
+      const auto text = [&change](const char* key) -> std::string {
+        if (!change.is_object() || !change.contains(key)) return "";
+        const json& v = change.at(key);
+        return v.is_string() ? v.get<std::string>() : ShownValue(v);
+      };
+      reason.old_value = text("old_value");
+      reason.new_value = text("new_value");
+      s.pending_restart_reason.push_back(std::move(reason));
+    }
+  }
+
+  CheckType(o, "scheduled_restart", &json::is_object, "object", "", w);
+  if (const json* scheduled = GetObject(o, "scheduled_restart")) {
+    s.scheduled_restart_text = ReadString(*scheduled, "schedule", "scheduled_restart.", w);
+    s.scheduled_restart = Timestamp(s.scheduled_restart_text, "scheduled_restart.schedule", w);
+  }
 
   result.value = std::move(s);
   return result;

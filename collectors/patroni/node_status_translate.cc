@@ -85,6 +85,32 @@ void TranslateNodeStatus(const NodeStatus& s, const std::string& member_name, co
   out->AddGauge("patroni_is_paused", "Value is 1 if auto failover is disabled, 0 otherwise.", labels, Flag(s.pause));
   out->AddGauge("patroni_postgres_state", PostgresStateHelp(), labels, PostgresStateNumber(s.state));
 
+  // Extras the native endpoint lacks.
+  out->AddGauge("patroni_watchdog_failed", "1 if Patroni reports its watchdog device unhealthy, 0 otherwise.", labels,
+                Flag(s.watchdog_failed));
+  if (s.scheduled_restart) {
+    out->AddGauge("patroni_scheduled_restart_timestamp_seconds", "When a scheduled restart of this member is due.",
+                  labels, *s.scheduled_restart);
+  }
+  // Bounded: a restart after a big configuration change must not explode into thousands of series.
+  constexpr std::size_t kMaxReasons = 20;
+  constexpr std::size_t kMaxValue = 64;
+  for (std::size_t i = 0; i < s.pending_restart_reason.size() && i < kMaxReasons; ++i) {
+    const auto& r = s.pending_restart_reason[i];
+    out->AddInfo("patroni_pending_restart_reason_info",
+                 "A parameter waiting for a restart, with its current and pending value (Patroni 3.3+; at most 20).",
+                 {{"scope", s.scope},
+                  {"name", member_name},
+                  {"parameter", TruncateUtf8(r.parameter, kMaxValue)},
+                  {"old_value", TruncateUtf8(r.old_value, kMaxValue)},
+                  {"new_value", TruncateUtf8(r.new_value, kMaxValue)}});
+  }
+  Labels tag_labels = labels;
+  AppendTagLabels(s.tags, &tag_labels);
+  out->AddInfo("patroni_node_tags_info",
+               "Tags of the member as its own GET /patroni reports them: true or false where set, empty where not.",
+               tag_labels);
+
   out->AddInfo("patroni_node_info",
                "Identity of a Patroni member: its Patroni version and PostgreSQL system identifier.",
                {{"scope", s.scope},

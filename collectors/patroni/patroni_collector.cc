@@ -7,18 +7,30 @@
 #include "collectors/log.h"
 #include "collectors/patroni/cluster_parse.h"
 #include "collectors/patroni/cluster_translate.h"
+#include "collectors/patroni/dynamic_config_parse.h"
+#include "collectors/patroni/dynamic_config_translate.h"
+#include "collectors/patroni/history_parse.h"
+#include "collectors/patroni/history_translate.h"
 #include "collectors/patroni/node_status_parse.h"
 
 namespace patroni_exporter {
 namespace {
 
-enum class Endpoint { kPatroni, kCluster };
+enum class Endpoint { kPatroni, kCluster, kConfig, kHistory, kHealth };
 
 struct Slot {
   Endpoint endpoint;
   std::size_t cluster;  // index into options.clusters
   BaseUrl url;
+  std::string path;  // "/patroni", "/cluster", ...
 };
+
+// A /patroni request, and with the health view the health checks of the same member.
+void AddMember(std::vector<Slot>* slots, std::size_t cluster, const BaseUrl& url, bool health) {
+  slots->push_back({Endpoint::kPatroni, cluster, url, "/patroni"});
+  if (!health) return;
+  for (const char* path : kHealthChecks) slots->push_back({Endpoint::kHealth, cluster, url, path});
+}
 
 // The member of `view` whose api_url is `target` (same scheme, host and port).
 std::optional<std::string> MemberNameFor(const ClusterView& view, const BaseUrl& target) {
@@ -67,18 +79,18 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
   // Round 1: every seed's /patroni and /cluster at once.
   std::vector<Slot> slots;
   std::set<std::string> polled;  // base URLs whose /patroni is asked for in this scrape
+  const bool want_cluster = options_.cluster_view || options_.config_view || options_.history_view;
   for (std::size_t c = 0; c < n_clusters; ++c) {
     const ClusterTarget& cluster = options_.clusters[c];
     for (const BaseUrl& seed : cluster.seeds) {
-      if (polled.insert(seed.ToString()).second) slots.push_back({Endpoint::kPatroni, c, seed});
-      if (cluster.discovery || options_.cluster_view) slots.push_back({Endpoint::kCluster, c, seed});
+      if (polled.insert(seed.ToString()).second) AddMember(&slots, c, seed, options_.health_view);
+      if (cluster.discovery || want_cluster) slots.push_back({Endpoint::kCluster, c, seed, "/cluster"});
     }
   }
   auto fetch = [&](std::size_t from) {
     std::vector<HttpRequest> requests;
     for (std::size_t i = from; i < slots.size(); ++i) {
-      requests.push_back({slots[i].url.Join(slots[i].endpoint == Endpoint::kPatroni ? "/patroni" : "/cluster"),
-                          &options_.clusters[slots[i].cluster].tls});
+      requests.push_back({slots[i].url.Join(slots[i].path), &options_.clusters[slots[i].cluster].tls});
     }
     return client_->GetAll(requests, context.deadline);
   };
@@ -86,6 +98,7 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
 
   // The cluster view of each cluster: the first seed, in configured order, whose /cluster is valid.
   std::vector<std::optional<ClusterView>> views(n_clusters);
+  std::vector<std::optional<BaseUrl>> speaker(n_clusters);  // the seed whose /cluster won
   std::vector<std::string> failures(slots.size());
   for (std::size_t i = 0; i < slots.size(); ++i) {
     if (slots[i].endpoint != Endpoint::kCluster) continue;
@@ -98,7 +111,10 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
       failures[i] = "GET /cluster: " + parsed.error;
       continue;
     }
-    if (!views[slots[i].cluster]) views[slots[i].cluster] = std::move(parsed.value);
+    if (!views[slots[i].cluster]) {
+      views[slots[i].cluster] = std::move(parsed.value);
+      speaker[slots[i].cluster] = slots[i].url;
+    }
   }
 
   // Round 2: members the seeds did not cover.
@@ -112,9 +128,11 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
       if (!url) continue;
       if (options_.clusters[c].discovery) discovered.push_back(url->HostPort());
       if (options_.clusters[c].discovery && polled.insert(url->ToString()).second) {
-        slots.push_back({Endpoint::kPatroni, c, *url});
+        AddMember(&slots, c, *url, options_.health_view);
       }
     }
+    if (options_.config_view) slots.push_back({Endpoint::kConfig, c, *speaker[c], "/config"});
+    if (options_.history_view) slots.push_back({Endpoint::kHistory, c, *speaker[c], "/history"});
   }
   if (slots.size() > round2) {
     std::vector<HttpResponse> more = fetch(round2);
@@ -126,6 +144,7 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
   // Node families of every /patroni answer, and what the cluster families need from them.
   std::set<std::pair<std::string, std::string>> members_seen;
   std::vector<std::optional<std::string>> scope_of_cluster(n_clusters);
+  std::map<std::string, std::pair<std::string, std::string>> identity;  // target -> (scope, name)
   std::map<std::string, int> running_primaries;  // scope -> count, in first-seen order of scopes below
   std::vector<std::string> scopes_in_order;
   for (std::size_t i = 0; i < slots.size(); ++i) {
@@ -154,6 +173,7 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
       }
       if (!name && known_names_.count(target)) name = known_names_[target];
       const std::string member = name.value_or(slots[i].url.HostPort());
+      identity[target] = {status->scope, member};
       if (members_seen.emplace(status->scope, member).second) {
         TranslateNodeStatus(*status, member, options_.node, out);
       } else {
@@ -188,18 +208,56 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
     RecordOutcome(target + "/cluster", failures[i]);
   }
 
-  if (options_.cluster_view) {
-    for (std::size_t c = 0; c < n_clusters; ++c) {
-      if (!views[c]) continue;
-      // /cluster names its scope from Patroni 3.2 on; before, the members' /patroni does.
-      const std::optional<std::string> scope = views[c]->scope ? views[c]->scope : scope_of_cluster[c];
-      if (!scope) {
-        Log(LogLevel::kDebug, "cluster view skipped: no member answered /patroni to name its scope",
-            {{"collector", "patroni"}, {"cluster", options_.clusters[c].name}});
-        continue;
-      }
-      TranslateCluster(*views[c], *scope, out);
+  // /cluster names its scope from Patroni 3.2 on; before, the members' /patroni does. /config and /history
+  // never do.
+  std::vector<std::optional<std::string>> cluster_scope(n_clusters);
+  for (std::size_t c = 0; c < n_clusters; ++c) {
+    if (!views[c]) continue;
+    cluster_scope[c] = views[c]->scope ? views[c]->scope : scope_of_cluster[c];
+    if (!cluster_scope[c]) {
+      Log(LogLevel::kDebug, "cluster-wide families skipped: no member answered /patroni to name the scope",
+          {{"collector", "patroni"}, {"cluster", options_.clusters[c].name}});
+    } else if (options_.cluster_view) {
+      TranslateCluster(*views[c], *cluster_scope[c], out);
     }
+  }
+
+  for (std::size_t i = round2; i < slots.size(); ++i) {
+    const Endpoint endpoint = slots[i].endpoint;
+    if (endpoint != Endpoint::kConfig && endpoint != Endpoint::kHistory) continue;
+    const std::string target = slots[i].url.ToString();
+    const std::optional<std::string>& scope = cluster_scope[slots[i].cluster];
+    if (!responses[i].ok()) {
+      failures[i] = "GET " + slots[i].path + ": " + responses[i].FailureReason();
+    } else if (endpoint == Endpoint::kConfig) {
+      DynamicConfigParseResult parsed = ParseDynamicConfig(responses[i].body);
+      if (!parsed.value) {
+        failures[i] = "GET /config: " + parsed.error;
+      } else if (scope) {
+        TranslateDynamicConfig(*parsed.value, *scope, out);
+      }
+    } else {
+      HistoryParseResult parsed = ParseHistory(responses[i].body);
+      if (!parsed.value) {
+        failures[i] = "GET /history: " + parsed.error;
+      } else if (scope) {
+        TranslateHistory(*parsed.value, *scope, out);
+      }
+    }
+    RecordOutcome(target + slots[i].path, failures[i]);
+  }
+
+  // Health checks answer 200 or 503 with a body; anything else (404 on a version without the endpoint, no
+  // answer) leaves the sample out. They do not count as failures: /patroni of the same member already does.
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].endpoint != Endpoint::kHealth) continue;
+    const auto who = identity.find(slots[i].url.ToString());
+    const long status = responses[i].transport_ok() ? responses[i].status : 0;
+    if (who == identity.end() || (status != 200 && status != 503)) continue;
+    out->AddGauge("patroni_health_check",
+                  "1 if the member's health endpoint answers 200 (what a load balancer or probe sees), 0 if 503.",
+                  {{"scope", who->second.first}, {"name", who->second.second}, {"endpoint", slots[i].path}},
+                  status == 200 ? 1 : 0);
   }
 
   std::size_t failed = 0;

@@ -105,6 +105,51 @@ TEST_F(ClusterViewTest, OneSeedShowsTheWholeClusterLikePatronictl) {
   for (const std::string& url : urls_) EXPECT_EQ(Find(text, "patroni_up", {"target=\"" + url + "\""}), 1) << url;
 }
 
+TEST_F(ClusterViewTest, ConfigFollowsEditConfig) {
+  auto exporter = StartFromOneSeed();
+  ASSERT_TRUE(Healthy(*exporter));
+  const std::string before = exporter->Get("/metrics");
+  EXPECT_EQ(Find(before, "patroni_config_ttl_seconds", {scope_}), std::stod(lab_["LAB_TTL"]));
+  EXPECT_EQ(Find(before, "patroni_config_loop_wait_seconds", {scope_}), std::stod(lab_["LAB_LOOP_WAIT"]));
+  EXPECT_EQ(Find(before, "patroni_config_synchronous_mode", {scope_, "mode=\"off\""}), 1);
+  Lab("patronictl edit-config --force --set ttl=25 --set synchronous_mode=true");
+  const bool followed = WaitFor(*exporter, seconds(30), [&](const std::string& text) {
+    return Find(text, "patroni_config_ttl_seconds", {scope_}) == 25 &&
+           Find(text, "patroni_config_synchronous_mode", {scope_, "mode=\"on\""}) == 1 &&
+           Find(text, "patroni_config_synchronous_mode", {scope_, "mode=\"off\""}) == 0;
+  });
+  // Synchronous mode on: within a few loops one replica becomes the sync standby, in both views.
+  const bool sync_standby = WaitFor(*exporter, seconds(60), [&](const std::string& text) {
+    for (const std::string& n : names_) {
+      if (Find(text, "patroni_sync_standby", {"name=\"" + n + "\""}) == 1 &&
+          Find(text, "patroni_cluster_member_role", {"member=\"" + n + "\"", "role=\"sync_standby\""}) == 1) {
+        return true;
+      }
+    }
+    return false;
+  });
+  Lab("patronictl edit-config --force --set ttl=" + lab_["LAB_TTL"] + " --set synchronous_mode=false");
+  EXPECT_TRUE(followed);
+  EXPECT_TRUE(sync_standby);
+  EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& text) {
+    return Find(text, "patroni_config_ttl_seconds", {scope_}) == std::stod(lab_["LAB_TTL"]) &&
+           Find(text, "patroni_config_synchronous_mode", {scope_, "mode=\"off\""}) == 1;
+  }));
+}
+
+TEST_F(ClusterViewTest, HealthViewMatchesTheRoles) {
+  auto exporter = StartFromOneSeed({"--collector.health"});
+  ASSERT_TRUE(Healthy(*exporter));
+  const std::string text = exporter->Get("/metrics");
+  const std::string leader = LeaderOf(text);
+  for (const std::string& n : names_) {
+    const std::string name = "name=\"" + n + "\"";
+    EXPECT_EQ(Find(text, "patroni_health_check", {name, "endpoint=\"/primary\""}), n == leader ? 1 : 0) << n;
+    EXPECT_EQ(Find(text, "patroni_health_check", {name, "endpoint=\"/replica\""}), n == leader ? 0 : 1) << n;
+    EXPECT_EQ(Find(text, "patroni_health_check", {name, "endpoint=\"/liveness\""}), 1) << n;
+  }
+}
+
 TEST_F(ClusterViewTest, ProbeServesAllowedTargetsOnly) {
   auto exporter = StartFromOneSeed({"--probe.allowed-target", "127\\.0\\.0\\.1:1"});
   exporter->Get("/metrics");  // the first scrape discovers the other members, which /probe then allows
@@ -180,6 +225,12 @@ TEST_F(ClusterViewTest, PlannedSwitchoverNeverShowsTwoLeaders) {
       });
   switchover.join();
   EXPECT_TRUE(switched);
+  // /history gains the switch: one more row, whose timeline is the one the cluster moved to.
+  const double switches_before = *Find(before, "patroni_history_timeline_switches", {scope_});
+  EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& text) {
+    return Find(text, "patroni_history_timeline_switches", {scope_}) == switches_before + 1 &&
+           Find(text, "patroni_history_last_switch_timeline", {scope_}) == old_timeline + 1;
+  }));
   EXPECT_EQ(two_leaders, 0) << "of " << scrapes << " scrapes";
   RecordProperty("scrapes", scrapes);
   RecordProperty("leaderless_scrapes", leaderless);

@@ -21,6 +21,9 @@ TEST(ConfigTest, DefaultsMatchTheReadme) {
   EXPECT_EQ(r.config->clusters[0].seeds[0].ToString(), "http://127.0.0.1:8008");
   EXPECT_FALSE(r.config->clusters[0].discovery);  // auto with one seed: the sidecar case
   EXPECT_TRUE(r.config->cluster_collector);
+  EXPECT_TRUE(r.config->config_collector);
+  EXPECT_TRUE(r.config->history_collector);
+  EXPECT_FALSE(r.config->health_collector);
   EXPECT_TRUE(r.config->process_collector);
   EXPECT_EQ(r.config->default_scrape_timeout, std::chrono::seconds(10));
   EXPECT_EQ(r.config->patroni_max_parallel_requests, 64u);
@@ -136,10 +139,14 @@ TEST(ConfigTest, DiscoveryCanBeForced) {
   const FlagsResult off = Parse({"--patroni.url=http://a:1", "--patroni.url=http://b:1", "--patroni.discovery=off"});
   ASSERT_TRUE(off.config) << off.output;
   EXPECT_FALSE(off.config->clusters[0].discovery);
-  const FlagsResult no_cluster = Parse({"--no-collector.cluster", "--no-collector.process"});
+  const FlagsResult no_cluster = Parse({"--no-collector.cluster", "--no-collector.process", "--no-collector.config",
+                                        "--no-collector.history", "--collector.health"});
   ASSERT_TRUE(no_cluster.config) << no_cluster.output;
   EXPECT_FALSE(no_cluster.config->cluster_collector);
   EXPECT_FALSE(no_cluster.config->process_collector);
+  EXPECT_FALSE(no_cluster.config->config_collector);
+  EXPECT_FALSE(no_cluster.config->history_collector);
+  EXPECT_TRUE(no_cluster.config->health_collector);
 }
 
 TEST(ConfigTest, DurationSyntax) {

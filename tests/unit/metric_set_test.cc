@@ -40,5 +40,12 @@ TEST(MetricSetTest, LabelValuesAreEscaped) {
   EXPECT_EQ(SerializeText(set.families()), "# HELP i I.\n# TYPE i gauge\ni{v=\"a\\\"b\\\\c\\nd\"} 1\n");
 }
 
+TEST(MetricSetTest, TruncateUtf8NeverSplitsACharacter) {
+  EXPECT_EQ(TruncateUtf8("abcdef", 4), "abcd");
+  EXPECT_EQ(TruncateUtf8("abc", 4), "abc");
+  EXPECT_EQ(TruncateUtf8("ab\xc3\xa9z", 3), "ab");  // "é" is two bytes: not cut in half
+  EXPECT_EQ(TruncateUtf8("ab\xc3\xa9z", 4), "ab\xc3\xa9");
+}
+
 }  // namespace
 }  // namespace patroni_exporter

@@ -32,13 +32,24 @@ BaseUrl Url(const std::string& text) {
 
 std::string Fixture(const std::string& name) { return ReadFile(TestdataPath("patroni/" + name)); }
 
-// A fake member: serves `patroni_body` on /patroni and whatever *cluster_body holds on /cluster.
+// A fake member: serves `patroni_body` on /patroni, whatever *cluster_body holds on /cluster, the real 3.0.2
+// captures on /config and /history, and health checks: 200 for /primary on a primary body, /replica on a
+// replica body, /read-only and /liveness always; 404 for /readiness (as a version without it); 503 otherwise.
 struct FakeMember {
   FakeMember(std::string name_in, std::string patroni_body, const std::string* cluster_body,
              milliseconds delay = milliseconds(0))
       : name(std::move(name_in)), server([patroni_body, cluster_body, delay](const RecordedRequest& req) {
+          static const std::string config = Fixture("config_baseline_v3.0.2.json");
+          static const std::string history = Fixture("history_baseline_v3.0.2.json");
+          const bool primary = patroni_body.find("\"role\": \"master\"") != std::string::npos;
           if (req.path == "/cluster") return FakeReply{.body = *cluster_body};
-          return FakeReply{.body = patroni_body, .stall_before = delay};
+          if (req.path == "/config") return FakeReply{.body = config};
+          if (req.path == "/history") return FakeReply{.body = history};
+          if (req.path == "/patroni") return FakeReply{.body = patroni_body, .stall_before = delay};
+          if (req.path == "/readiness") return FakeReply{.status = 404, .body = "{}"};
+          const bool healthy = req.path == "/liveness" || req.path == "/read-only" ||
+                               (req.path == "/primary" && primary) || (req.path == "/replica" && !primary);
+          return FakeReply{.status = healthy ? 200 : 503, .body = patroni_body};
         }) {}
   std::string name;
   FakeHttpServer server;
@@ -114,8 +125,11 @@ TEST_F(PatroniCollectorTest, DiscoveryPollsEveryMemberConcurrentlyAndNamesThemFr
   for (const auto& m : members) {
     EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + m->server.url() + "\"} 1\n"));
     EXPECT_THAT(text, HasSubstr("patroni_postgres_running{scope=\"demo\",name=\"" + m->name + "\"} 1\n"));
-    EXPECT_EQ(m->server.requests().size(), m.get() == members[0].get() ? 2u : 1u) << m->name;
+    // The seed: /patroni, /cluster, and the cluster-wide /config and /history; every other member: /patroni.
+    EXPECT_EQ(m->server.requests().size(), m.get() == members[0].get() ? 4u : 1u) << m->name;
   }
+  EXPECT_THAT(text, HasSubstr("patroni_config_ttl_seconds{scope=\"demo\"} 20\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_history_timeline_switches{scope=\"demo\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_running_primaries{scope=\"demo\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + members[0]->server.url() + "\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 8\n"));
@@ -138,7 +152,7 @@ TEST_F(PatroniCollectorTest, OneDeadMemberAndOneDeadClusterTouchNothingElse) {
   PatroniCollector collector(options, Client());
   std::string error;
   const std::string text = Collect(collector, &error);
-  EXPECT_EQ(error, "3 of 5 Patroni requests failed");  // dead member, dead seed's /patroni and /cluster
+  EXPECT_EQ(error, "3 of 7 Patroni requests failed");  // dead member, dead seed's /patroni and /cluster
   EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + leader.server.url() + "\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + dead + "\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_up{target=\"http://127.0.0.1:1\"} 0\n"));
@@ -185,6 +199,8 @@ TEST_F(PatroniCollectorTest, GarbageAndErrorsAreUpZeroWithNoNodeFamilies) {
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(html.url()), Url(error503.url())}, false)};
   options.cluster_view = false;
+  options.config_view = false;
+  options.history_view = false;
   PatroniCollector collector(options, Client());
   std::string error;
   const std::string text = Collect(collector, &error);
@@ -192,7 +208,7 @@ TEST_F(PatroniCollectorTest, GarbageAndErrorsAreUpZeroWithNoNodeFamilies) {
   EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + html.url() + "\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + error503.url() + "\"} 0\n"));
   EXPECT_THAT(text, Not(HasSubstr("patroni_primary")));
-  // Without discovery and cluster view, /cluster is never asked.
+  // Without discovery and the cluster-wide views, /cluster is never asked.
   EXPECT_EQ(html.requests().size(), 1u);
 }
 
@@ -246,7 +262,31 @@ TEST_F(PatroniCollectorTest, ConcurrentScrapesShareOneUpstreamRound) {
   EXPECT_EQ(complete.load(), 10);
   // 10 simultaneous scrapes: one GET /patroni per member (and one /cluster of the seed), not ten.
   EXPECT_EQ(replica.server.requests().size(), 1u);
-  EXPECT_EQ(leader.server.requests().size(), 2u);
+  EXPECT_EQ(leader.server.requests().size(), 4u);  // with /cluster, /config and /history of the seed
+}
+
+TEST_F(PatroniCollectorTest, HealthViewReportsWhatLoadBalancersSee) {
+  std::string cluster_body;
+  FakeMember leader("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  FakeMember replica("node2", Fixture("patroni_baseline-replica_v3.0.2.json"), &cluster_body);
+  cluster_body = ClusterBody({{"node1", leader.server.url()}, {"node2", replica.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(leader.server.url())}, true)};
+  options.health_view = true;
+  PatroniCollector collector(options, Client());
+  const std::string text = Collect(collector);
+  const auto check = [](const std::string& name, const std::string& endpoint) {
+    return "patroni_health_check{scope=\"demo\",name=\"" + name + "\",endpoint=\"" + endpoint + "\"} ";
+  };
+  EXPECT_THAT(text, HasSubstr(check("node1", "/primary") + "1\n"));
+  EXPECT_THAT(text, HasSubstr(check("node1", "/replica") + "0\n"));
+  EXPECT_THAT(text, HasSubstr(check("node2", "/primary") + "0\n"));
+  EXPECT_THAT(text, HasSubstr(check("node2", "/replica") + "1\n"));
+  EXPECT_THAT(text, HasSubstr(check("node2", "/liveness") + "1\n"));
+  EXPECT_THAT(text, Not(HasSubstr(check("node2", "/readiness"))));  // 404: a version without the endpoint
+  // 7 checks per member, besides /patroni (and the seed's /cluster, /config, /history); all GET.
+  EXPECT_EQ(replica.server.requests().size(), 8u);
+  for (const auto& r : replica.server.requests()) EXPECT_EQ(r.method, "GET");
 }
 
 }  // namespace
