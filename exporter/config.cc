@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "collectors/postgres/pg_session.h"
 #include "exporter/build_info.h"
 
 namespace patroni_exporter {
@@ -318,6 +319,9 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   app.add_flag("--collector.health,!--no-collector.health", config.health_collector,
                "Verdicts of Patroni's health endpoints per member (7 more GETs per member and scrape)")
       ->default_str("false");
+  app.add_option("--postgres.dsn-template", config.postgres_dsn_template,
+                 "libpq connection string for each member's PostgreSQL (host and port come from /cluster); no "
+                 "password: use PGPASSWORD or passfile=. Empty: no PostgreSQL collector");
   app.add_flag("--collector.process,!--no-collector.process", config.process_collector,
                "The exporter's own process_* families")
       ->default_str("true");
@@ -404,6 +408,11 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
     return Fail("--patroni.max-body-size \"" + max_body + "\" must be from 1KiB to 1GiB, e.g. 8MiB");
   }
   config.patroni_max_body_bytes = *body;
+
+  if (!config.postgres_dsn_template.empty()) {
+    const std::string reason = CheckConninfo(config.postgres_dsn_template);
+    if (!reason.empty()) return Fail("--postgres.dsn-template: " + reason);
+  }
 
   std::string error;
   std::optional<std::string> ports = ToCivetwebPorts(listen_address, &error);

@@ -30,6 +30,8 @@ struct Config {
   bool config_collector = true;
   bool history_collector = true;
   bool health_collector = false;
+  // PostgreSQL's own replication view (collectors/postgres/): on when a DSN template is given.
+  std::string postgres_dsn_template;
   bool process_collector = true;
 
   // /probe: targets matching one of these (full match against "HOST:PORT") are allowed besides the configured

@@ -24,6 +24,9 @@ Components BuildComponents(const Config& config) {
   patroni.config_view = config.config_collector;
   patroni.history_view = config.history_collector;
   patroni.health_view = config.health_collector;
+  if (!config.postgres_dsn_template.empty()) {
+    patroni.postgres = std::make_shared<PostgresScraper>(config.postgres_dsn_template);
+  }
   auto patroni_collector = std::make_unique<PatroniCollector>(patroni, components.client);
   const PatroniCollector* discovered = patroni_collector.get();
 
@@ -38,6 +41,9 @@ Components BuildComponents(const Config& config) {
   probe.allowed_targets = config.probe_allowed_targets;
   probe.views = patroni;
   probe.views.clusters.clear();
+  // /probe serves Patroni's view only: PostgreSQL connections belong to the configured clusters (a probe of an
+  // arbitrary target would open and churn connections the main scrape owns).
+  probe.views.postgres = nullptr;
   components.prober = std::make_unique<Prober>(probe, components.client, discovered);
   return components;
 }

@@ -247,6 +247,24 @@ std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* o
     RecordOutcome(target + slots[i].path, failures[i]);
   }
 
+  if (options_.postgres) {
+    // Addresses from this scrape's /cluster, else the last ones seen (a DCS outage must not hide PostgreSQL).
+    for (std::size_t c = 0; c < n_clusters; ++c) {
+      if (!views[c] || !cluster_scope[c]) continue;
+      for (const ClusterMember& m : views[c]->members) {
+        if (m.host && m.port) pg_addresses_[*cluster_scope[c] + "/" + m.name] = {*m.host, static_cast<int>(*m.port)};
+      }
+    }
+    std::vector<PgTarget> pg_targets;
+    std::set<std::string> seen;
+    for (const auto& [target, who] : identity) {
+      const auto address = pg_addresses_.find(who.first + "/" + who.second);
+      if (address == pg_addresses_.end() || !seen.insert(address->first).second) continue;
+      pg_targets.push_back({who.first, who.second, address->second.first, address->second.second});
+    }
+    options_.postgres->Collect(pg_targets, context.deadline, out);
+  }
+
   // Health checks answer 200 or 503 with a body; anything else (404 on a version without the endpoint, no
   // answer) leaves the sample out. They do not count as failures: /patroni of the same member already does.
   for (std::size_t i = 0; i < slots.size(); ++i) {

@@ -36,6 +36,7 @@
 #include "collectors/collector.h"
 #include "collectors/http_client.h"
 #include "collectors/patroni/node_status_translate.h"
+#include "collectors/postgres/postgres_collector.h"
 #include "collectors/url.h"
 
 namespace patroni_exporter {
@@ -54,6 +55,8 @@ struct PatroniCollectorOptions {
   bool config_view = true;   // GET /config once per cluster
   bool history_view = true;  // GET /history once per cluster
   bool health_view = false;  // GET the health endpoints of every member polled (7 more requests per member)
+  // PostgreSQL's replication view of every member polled, at the address /cluster gives; null: off.
+  std::shared_ptr<PostgresScraper> postgres;
 };
 
 // The health endpoints the health view asks, in this order: what HAProxy or Kubernetes probes see.
@@ -77,8 +80,9 @@ class PatroniCollector : public Collector {
   PatroniCollectorOptions options_;
   std::shared_ptr<const HttpClient> client_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::string> last_failure_;  // target -> reason; "" while healthy
-  std::map<std::string, std::string> known_names_;   // target -> member name learned from /cluster
+  std::map<std::string, std::string> last_failure_;                  // target -> reason; "" while healthy
+  std::map<std::string, std::string> known_names_;                   // target -> member name learned from /cluster
+  std::map<std::string, std::pair<std::string, int>> pg_addresses_;  // "scope/name" -> PostgreSQL host, port
   std::vector<std::string> discovered_;
 };
 

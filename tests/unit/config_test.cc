@@ -130,7 +130,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{"--web.telemetry-path=/-/healthy"},
                 "--web.telemetry-path \"/-/healthy\" must start with / and differ from / and /-/healthy"},
         BadFlag{{"--log.level=verbose"}, "--log.level \"verbose\" must be one of debug, info, warn, error"},
-        BadFlag{{"--log.format=text"}, "--log.format \"text\" must be logfmt or json"}));
+        BadFlag{{"--log.format=text"}, "--log.format \"text\" must be logfmt or json"},
+        BadFlag{{"--postgres.dsn-template=user=x password=hunter2"},
+                "--postgres.dsn-template: must not contain a password: use PGPASSWORD or a passfile"},
+        BadFlag{{"--postgres.dsn-template=user=x bogus=1"},
+                "--postgres.dsn-template: invalid connection option \"bogus\""}));
 
 TEST(ConfigTest, DiscoveryCanBeForced) {
   const FlagsResult on = Parse({"--patroni.discovery=on"});

@@ -1,0 +1,194 @@
+// PostgreSQL's own replication view, with the real binary on the real local cluster (scripts/lab.sh): each
+// member's PostgreSQL 15 reached at the address /cluster gives, compared with pg_stat_replication read by hand,
+// replay paused under writes, a standby gone, and a role without pg_monitor.
+#include <curl/curl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "tests/support/lab.h"
+#include "tests/support/testdata.h"
+
+namespace patroni_exporter {
+namespace {
+
+using namespace patroni_exporter::testing;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class PostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    lab_ = ReadLabEnv();
+    urls_ = Split(lab_["LAB_PATRONI_URLS"]);
+    names_ = Split(lab_["LAB_MEMBER_NAMES"]);
+    ports_ = Split(lab_["LAB_PG_PORTS"]);
+    ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
+  }
+
+  std::unique_ptr<ExporterProcess> Start(const std::string& dsn_template) {
+    std::vector<std::string> flags = {"--patroni.discovery", "on", "--postgres.dsn-template", dsn_template};
+    for (const std::string& url : urls_) flags.insert(flags.end(), {"--patroni.url", url});
+    auto exporter = std::make_unique<ExporterProcess>(flags);
+    EXPECT_TRUE(exporter->ready());
+    return exporter;
+  }
+  std::string Template() const {
+    return "user=postgres dbname=postgres sslmode=disable passfile=" + lab_.at("LAB_PGPASSFILE");
+  }
+  // psql as the lab's superuser on member `i`.
+  std::string Psql(std::size_t i, const std::string& sql) const {
+    return RunCommand("PGPASSFILE=" + lab_.at("LAB_PGPASSFILE") + " psql -X -q -At -h 127.0.0.1 -p " + ports_[i] +
+                      " -U postgres -d postgres -c \"" + sql + "\" 2>&1");
+  }
+  std::size_t Leader(const std::string& text) const {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (Find(text, "patroni_primary", {"name=\"" + names_[i] + "\""}) == 1) return i;
+    }
+    return names_.size();
+  }
+  bool WaitFor(ExporterProcess& exporter, seconds limit, const std::function<bool(const std::string&)>& condition) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (condition(exporter.Get("/metrics"))) return true;
+      std::this_thread::sleep_for(milliseconds(250));
+    }
+    return false;
+  }
+
+  std::map<std::string, std::string> lab_;
+  std::vector<std::string> urls_, names_, ports_;
+};
+
+TEST_F(PostgresTest, IdleClusterShowsNoLagAndAgreesWithPgStatReplication) {
+  auto exporter = Start(Template());
+  std::string text = exporter->Get("/metrics");
+  const std::size_t leader = Leader(text);
+  ASSERT_LT(leader, names_.size());
+  for (const std::string& n : names_) {
+    EXPECT_EQ(Find(text, "patroni_pg_up", {"name=\"" + n + "\""}), 1) << n;
+    EXPECT_EQ(Find(text, "patroni_pg_monitor_privilege", {"name=\"" + n + "\""}), 1) << n;
+  }
+  // By hand: the standbys the leader streams to.
+  const std::string by_hand = Psql(leader, "SELECT application_name FROM pg_stat_replication ORDER BY 1");
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (i == leader) continue;
+    EXPECT_NE(by_hand.find(names_[i]), std::string::npos) << by_hand;
+    const std::vector<std::string> who = {"name=\"" + names_[leader] + "\"", "application_name=\"" + names_[i] + "\""};
+    // Idle: nothing in flight (Patroni itself writes nothing between checkpoints).
+    EXPECT_TRUE(WaitFor(*exporter, seconds(20), [&](const std::string& t) {
+      return Find(t, "patroni_pg_replication_replay_lag_bytes", who) == 0 &&
+             Find(t, "patroni_pg_replay_delay_seconds", {"name=\"" + names_[i] + "\""}) == 0;
+    })) << names_[i];
+    text = exporter->Get("/metrics");
+    EXPECT_EQ(Find(text, "patroni_pg_in_recovery", {"name=\"" + names_[i] + "\""}), 1);
+    EXPECT_EQ(Find(text, "patroni_pg_wal_receiver_streaming", {"name=\"" + names_[i] + "\""}), 1);
+    EXPECT_EQ(Find(text, "patroni_pg_replication_slot_active",
+                   {"name=\"" + names_[leader] + "\"", "slot_name=\"" + names_[i] + "\""}),
+              1);
+  }
+  EXPECT_EQ(Find(text, "patroni_pg_in_recovery", {"name=\"" + names_[leader] + "\""}), 0);
+}
+
+TEST_F(PostgresTest, PausedReplayGrowsReplayLagButNotWriteLag) {
+  auto exporter = Start(Template());
+  const std::size_t leader = Leader(exporter->Get("/metrics"));
+  ASSERT_LT(leader, names_.size());
+  const std::size_t standby = (leader + 1) % names_.size();
+  // Patroni 3.0.2 undoes pg_wal_replay_pause() within one loop unless the cluster is paused (LAB-NOTES 11).
+  Lab("patronictl pause --wait");
+  const std::string paused = Psql(standby, "SELECT pg_wal_replay_pause(); SELECT pg_is_wal_replay_paused()");
+  EXPECT_EQ(paused, "\nt\n") << paused;
+  Psql(leader, "CREATE TABLE IF NOT EXISTS exporter_lag_test AS SELECT g FROM generate_series(1, 1) g");
+  Psql(leader, "INSERT INTO exporter_lag_test SELECT generate_series(1, 200000)");
+  const std::vector<std::string> who = {"name=\"" + names_[leader] + "\"",
+                                        "application_name=\"" + names_[standby] + "\""};
+  double first_delay = 0;
+  const bool lagging = WaitFor(*exporter, seconds(20), [&](const std::string& t) {
+    const auto replay = Find(t, "patroni_pg_replication_replay_lag_bytes", who);
+    const auto write = Find(t, "patroni_pg_replication_write_lag_bytes", who);
+    const auto delay = Find(t, "patroni_pg_replay_delay_seconds", {"name=\"" + names_[standby] + "\""});
+    first_delay = delay.value_or(0);
+    return replay > 1e6 && write && *write < 1e6 && delay > 0;
+  });
+  std::this_thread::sleep_for(seconds(2));
+  const std::string later = exporter->Get("/metrics");
+  Psql(standby, "SELECT pg_wal_replay_resume()");
+  Psql(leader, "DROP TABLE IF EXISTS exporter_lag_test");
+  Lab("patronictl resume --wait");
+  EXPECT_TRUE(lagging);
+  // Seconds grow while replay stands still.
+  EXPECT_GT(Find(later, "patroni_pg_replay_delay_seconds", {"name=\"" + names_[standby] + "\""}).value_or(0),
+            first_delay + 1);
+  EXPECT_GT(Find(later, "patroni_pg_replay_lag_bytes", {"name=\"" + names_[standby] + "\""}).value_or(0), 1e6);
+  // And recovers once replay resumes.
+  EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& t) {
+    return Find(t, "patroni_pg_replication_replay_lag_bytes", who) < 1e6;
+  }));
+}
+
+TEST_F(PostgresTest, RoleWithoutPgMonitorGivesTheExplicitSignal) {
+  auto probe = Start(Template());
+  const std::size_t leader = Leader(probe->Get("/metrics"));
+  ASSERT_LT(leader, names_.size());
+  probe.reset();
+  // A login role with nothing granted, its password in a passfile of its own.
+  Psql(leader, "DROP ROLE IF EXISTS exporter_nomon");
+  Psql(leader, "CREATE ROLE exporter_nomon LOGIN PASSWORD 'nomon-planted-secret'");
+  const std::string passfile = ::testing::TempDir() + "/nomon.pgpass";
+  WriteFile(passfile, "*:*:*:exporter_nomon:nomon-planted-secret\n");
+  chmod(passfile.c_str(), 0600);
+  auto exporter = Start("user=exporter_nomon dbname=postgres sslmode=disable passfile=" + passfile);
+  const bool signalled = WaitFor(*exporter, seconds(20), [&](const std::string& t) {
+    const std::string name = "name=\"" + names_[leader] + "\"";
+    return Find(t, "patroni_pg_up", {name}) == 1 && Find(t, "patroni_pg_monitor_privilege", {name}) == 0 &&
+           Find(t, "patroni_pg_replication_hidden_rows", {name}) == 2 &&
+           !Find(t, "patroni_pg_replication_replay_lag_bytes", {name});
+  });
+  const std::string text = exporter->Get("/metrics");
+  exporter.reset();
+  Psql(leader, "DROP ROLE IF EXISTS exporter_nomon");
+  EXPECT_TRUE(signalled);
+  EXPECT_EQ(text.find("nomon-planted-secret"), std::string::npos);
+}
+
+TEST_F(PostgresTest, UnreachableDatabaseIsUpZeroAndTheRestIntact) {
+  // A template pointing every member at a port nobody listens on.
+  auto exporter = Start(Template() + " port=" + std::to_string(FreePort()) + " connect_timeout=2");
+  const std::string text = exporter->Get("/metrics");
+  for (const std::string& n : names_) {
+    EXPECT_EQ(Find(text, "patroni_pg_up", {"name=\"" + n + "\""}), 0) << n;
+    EXPECT_EQ(Find(text, "patroni_postgres_running", {"name=\"" + n + "\""}), 1) << n;  // Patroni's view intact
+  }
+}
+
+TEST_F(PostgresTest, GoneStandbyLeavesAnInactiveSlot) {
+  auto exporter = Start(Template());
+  const std::size_t leader = Leader(exporter->Get("/metrics"));
+  ASSERT_LT(leader, names_.size());
+  const std::size_t standby = (leader + 2) % names_.size();
+  // Without its Patroni, the standby's PostgreSQL killed stays down; its slot on the leader stays until the
+  // member's key expires (ttl), inactive.
+  Lab("kill-patroni " + names_[standby]);
+  Lab("kill-postgres " + names_[standby]);
+  const std::vector<std::string> slot = {"name=\"" + names_[leader] + "\"", "slot_name=\"" + names_[standby] + "\""};
+  const bool inactive = WaitFor(*exporter, seconds(15), [&](const std::string& t) {
+    return Find(t, "patroni_pg_replication_slot_active", slot) == 0 &&
+           Find(t, "patroni_pg_replication_slot_retained_bytes", slot) >= 0 &&
+           Find(t, "patroni_pg_up", {"name=\"" + names_[standby] + "\""}) != 1;
+  });
+  Lab("start-patroni " + names_[standby]);
+  EXPECT_TRUE(inactive);
+  EXPECT_TRUE(WaitFor(*exporter, seconds(90), [&](const std::string& t) {
+    return Find(t, "patroni_pg_up", {"name=\"" + names_[standby] + "\""}) == 1 &&
+           Find(t, "patroni_pg_wal_receiver_streaming", {"name=\"" + names_[standby] + "\""}) == 1;
+  }));
+}
+
+}  // namespace
+}  // namespace patroni_exporter
