@@ -29,7 +29,8 @@ trap 'exit 143' TERM
 scripts/lab.sh up
 # shellcheck source=/dev/null
 . "$LAB_DIR/lab.env"
-args=(--web.listen-address "$listen")
+args=(--web.listen-address "$listen"
+      --postgres.dsn-template "user=$LAB_PGUSER dbname=$LAB_PGDATABASE sslmode=disable passfile=$LAB_PGPASSFILE")
 for url in $LAB_PATRONI_URLS; do args+=(--patroni.url "$url"); done
 
 build/patroni_exporter "${args[@]}" &
@@ -51,7 +52,9 @@ patroni_exporter is scraping the ${LAB_MEMBER_NAMES// /, } members of scope $LAB
 Ctrl-C stops the exporter and the cluster.
 
 MSG
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^patroni_(primary|replica|postgres_state|up)[{ ]' || true
+curl -s "http://127.0.0.1:$port/metrics" |
+  grep -E '^patroni_(primary|postgres_state|up|cluster_member_role|pg_replication_replay_lag_bytes)[{ ]' |
+  grep -v ' 0$' || true
 
 if [ -n "${DEMO_SECONDS:-}" ]; then
   sleep "$DEMO_SECONDS"
