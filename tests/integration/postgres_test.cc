@@ -167,6 +167,23 @@ TEST_F(PostgresTest, UnreachableDatabaseIsUpZeroAndTheRestIntact) {
   }
 }
 
+TEST_F(PostgresTest, PrimaryViewFollowsASwitchover) {
+  auto exporter = Start(Template());
+  const std::size_t leader = Leader(exporter->Get("/metrics"));
+  ASSERT_LT(leader, names_.size());
+  const std::size_t candidate = (leader + 1) % names_.size();
+  Lab("patronictl switchover --leader " + names_[leader] + " --candidate " + names_[candidate] + " --force");
+  // No reconfiguration: the addresses come from /cluster, so the new primary's senders appear under its name.
+  const std::vector<std::string> streaming_to_old = {"name=\"" + names_[candidate] + "\"",
+                                                     "application_name=\"" + names_[leader] + "\""};
+  EXPECT_TRUE(WaitFor(*exporter, seconds(90), [&](const std::string& t) {
+    return Find(t, "patroni_pg_in_recovery", {"name=\"" + names_[candidate] + "\""}) == 0 &&
+           Find(t, "patroni_pg_in_recovery", {"name=\"" + names_[leader] + "\""}) == 1 &&
+           Find(t, "patroni_pg_replication_replay_lag_bytes", streaming_to_old).has_value() &&
+           Find(t, "patroni_pg_wal_receiver_streaming", {"name=\"" + names_[leader] + "\""}) == 1;
+  }));
+}
+
 TEST_F(PostgresTest, GoneStandbyLeavesAnInactiveSlot) {
   auto exporter = Start(Template());
   const std::size_t leader = Leader(exporter->Get("/metrics"));
