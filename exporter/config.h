@@ -23,7 +23,7 @@ struct Config {
   std::vector<ClusterTarget> clusters;
   std::chrono::milliseconds patroni_timeout{5000};
   std::size_t patroni_max_body_bytes = 8u << 20;
-  std::size_t patroni_max_parallel_requests = 64;
+  std::size_t patroni_max_parallel_requests = 512;
   TlsClientOptions patroni_tls;  // the flags' TLS settings: the default cluster's, and /probe's for others
   bool legacy_master = false;
   bool cluster_collector = true;

@@ -16,13 +16,18 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # What build/patroni_exporter links directly (ldd), plus the CA bundle for HTTPS to Patroni.
+# tests/packaging/check_runtime_libs.py keeps this list equal to what the binary loads.
 runtime_pkgs=(
-  libcivetweb1 libcurl4 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6 ca-certificates
+  libcivetweb1 libcurl4 libpq5 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
+  ca-certificates
 )
-# The local lab: a real Patroni cluster (Patroni 3.0.2 + etcd 3.4 + PostgreSQL 15) and promtool.
+# The local lab: a real Patroni cluster (Patroni 3.0.2 + etcd 3.4 + PostgreSQL 15) and promtool; for the
+# packaging tests, PyYAML (Kubernetes examples) and file (CPack's dpkg-shlibdeps step; dpkg-dev comes with
+# build-essential).
 lab_pkgs=(
   patroni etcd-server etcd-client python3-etcd postgresql-15 postgresql-client-15
   prometheus curl procps python3
+  python3-yaml file prometheus-alertmanager
 )
 
 case "$what" in

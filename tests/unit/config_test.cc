@@ -26,7 +26,7 @@ TEST(ConfigTest, DefaultsMatchTheReadme) {
   EXPECT_FALSE(r.config->health_collector);
   EXPECT_TRUE(r.config->process_collector);
   EXPECT_EQ(r.config->default_scrape_timeout, std::chrono::seconds(10));
-  EXPECT_EQ(r.config->patroni_max_parallel_requests, 64u);
+  EXPECT_EQ(r.config->patroni_max_parallel_requests, 512u);
   EXPECT_EQ(r.config->patroni_timeout, std::chrono::seconds(5));
   EXPECT_EQ(r.config->patroni_max_body_bytes, 8u << 20);
   EXPECT_EQ(r.config->civetweb_ports, "9547");

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""Memory: where the exporter's RSS goes next to one node, what it is serving 500 members, and whether it stays
+flat over many scrapes.
+
+  node      the exporter next to the lab leader (default flags), after 200 scrapes: RSS split by mapping
+            (/proc/PID/smaps) into the exporter's binary, libcurl and the 30 libraries it pulls in, OpenSSL,
+            the C/C++ runtime, the other libraries, the heap, thread stacks; PSS beside RSS (shared pages
+            divided among the processes that map them); and build/bench/rss_floor: a program that only loads
+            the same libraries and initialises libcurl and CivetWeb as main() does. Beside it, in the same run:
+            MALLOC_ARENA_MAX=2 (the previous setting) and the node view only (and EXPORTER_BASELINE, if set).
+  fleet     BENCH_SLOW_MEMBERS (500) fake members answering in 100 ms (bench/fake_fleet.py), 30 scrapes:
+            RSS and peak RSS (VmHWM), default flags, MALLOC_ARENA_MAX=2, --patroni.max-parallel-requests 64.
+  soak      BENCH_SOAK_SCRAPES (10000) scrapes of the lab leader, RSS every 1000; then BENCH_SOAK_FLEET_SCRAPES
+            (1000) scrapes of the 500-member fleet answering at once, RSS every tenth.
+"""
+import os
+import re
+import subprocess
+import sys
+
+from benchlib import BENCH_BIN, Exporter, Fleet, section
+
+SLOW = int(os.environ.get("BENCH_SLOW_MEMBERS", "500"))
+SOAK = int(os.environ.get("BENCH_SOAK_SCRAPES", "10000"))
+SOAK_FLEET = int(os.environ.get("BENCH_SOAK_FLEET_SCRAPES", "1000"))
+LAB_DIR = os.environ.get("LAB_DIR", "/tmp/patroni-exporter-lab")
+NODE_VIEW = ["--no-collector.cluster", "--no-collector.config", "--no-collector.history"]
+BASELINE = os.environ.get("EXPORTER_BASELINE")  # another build, measured beside this one (default flags)
+
+OPENSSL = ("libcrypto", "libssl")
+RUNTIME = ("libc.so", "libstdc++", "libm.so", "libgcc_s", "ld-linux")
+# What libcurl4 (Debian 12) loads besides OpenSSL: `ldd /usr/lib/x86_64-linux-gnu/libcurl.so.4`.
+CURL_DEPS = ("libcurl", "libnghttp2", "libidn2", "librtmp", "libssh2", "libpsl", "libgssapi", "libldap", "liblber",
+             "libzstd", "libbrotli", "libz.so", "libunistring", "libgnutls", "libhogweed", "libnettle", "libgmp",
+             "libkrb5", "libk5crypto", "libcom_err", "libkrb5support", "libsasl2", "libp11-kit", "libtasn1",
+             "libkeyutils", "libresolv", "libffi")
+
+
+def lab_leader():
+    with open(os.path.join(LAB_DIR, "lab.env")) as f:
+        urls = next(l.split("=", 1)[1].strip().strip('"') for l in f if l.startswith("LAB_PATRONI_URLS="))
+    from benchlib import get
+    for url in urls.split():
+        host, port = url.split("//")[1].split(":")
+        if b'"role": "master"' in get(host, int(port), "/patroni")[2] or \
+                b'"role": "primary"' in get(host, int(port), "/patroni")[2]:
+            return url
+    sys.exit("no leader in the lab")
+
+
+def breakdown(pid, exporter_path):
+    """MB of RSS (and PSS) per category, from /proc/PID/smaps."""
+    cats = {}
+    name, size = None, 0
+
+    def category(path, kb_size):
+        if path == "[heap]":
+            return "heap (brk)"
+        if path in ("[stack]",):
+            return "thread stacks"
+        if path.startswith("["):
+            return "kernel ([vdso], [vvar])"
+        if path == "":
+            # glibc thread stacks: CivetWeb asks 100 KiB, others get RLIMIT_STACK (8 MiB); arenas are the rest.
+            return "thread stacks" if kb_size in (100, 8192) else "heap (arenas, mmap)"
+        if os.path.realpath(path) == os.path.realpath(exporter_path):
+            return "exporter binary"
+        base = os.path.basename(path)
+        if base.startswith(OPENSSL):
+            return "OpenSSL (libcrypto, libssl)"
+        if base.startswith(RUNTIME):
+            return "C/C++ runtime"
+        if base.startswith(CURL_DEPS):
+            return "libcurl + its deps (gnutls, krb5, ldap, ...)"
+        return "other libraries (prometheus-cpp, civetweb, libpq, spdlog, ...)"
+
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                parts = line.split()
+                name = parts[5] if len(parts) > 5 else ""
+            elif line.startswith("Size:"):
+                size = int(line.split()[1])
+            elif line.startswith("Rss:"):
+                c = category(name, size)
+                cats.setdefault(c, [0, 0])[0] += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                cats[category(name, size)][1] += int(line.split()[1])
+    return {c: (rss / 1024, pss / 1024) for c, (rss, pss) in cats.items()}
+
+
+def rss_floor():
+    out = subprocess.run([os.path.join(BENCH_BIN, "rss_floor")], capture_output=True, text=True).stdout
+    return [line.split() for line in out.splitlines()]
+
+
+def node(leader):
+    section(f"memory next to one node ({leader}), after 200 scrapes")
+    variants = [("default flags", [], {}, None), ("MALLOC_ARENA_MAX=2", [], {"MALLOC_ARENA_MAX": "2"}, None),
+                ("node view only", NODE_VIEW, {}, None)]
+    if BASELINE:
+        variants.append(("baseline, default flags", [], {}, BASELINE))
+    exporters = []
+    try:
+        for label, args, env, binary in variants:
+            exporters.append((label, Exporter(["--patroni.url", leader] + args, env=dict(os.environ, **env),
+                                              binary=binary)))
+        for _ in range(200):
+            for _, e in exporters:
+                e.scrape()
+        print(f"{'exporter':<24} {'RSS MB':>7} {'HWM MB':>7} {'anon':>6} {'file':>6} {'PSS MB':>7} {'threads':>8}")
+        for label, e in exporters:
+            pss = sum(p for _, p in breakdown(e.pid, e.argv[0]).values())
+            print(f"{label:<24} {e.rss():>7.1f} {e.status('VmHWM'):>7.1f} {e.status('RssAnon'):>6.1f} "
+                  f"{e.status('RssFile'):>6.1f} {pss:>7.1f} {e.status('Threads'):>8}")
+        label, e = exporters[0]
+        print(f"\nwhere the RSS of '{label}' goes (MB):")
+        print(f"{'':<64} {'RSS':>6} {'PSS':>6}")
+        parts = breakdown(e.pid, e.argv[0])
+        for c, (rss, pss) in sorted(parts.items(), key=lambda kv: -kv[1][0]):
+            print(f"{c:<64} {rss:>6.2f} {pss:>6.2f}")
+        print(f"{'total':<64} {sum(r for r, _ in parts.values()):>6.2f} {sum(p for _, p in parts.values()):>6.2f}")
+    finally:
+        for _, e in exporters:
+            e.stop()
+    print("\nrss_floor (the same libraries loaded, nothing served), kB:")
+    print(f"{'stage':<20} {'RSS':>7} {'anon':>7} {'file':>7}")
+    for stage, rss, anon, file in rss_floor():
+        print(f"{stage:<20} {rss:>7} {anon:>7} {file:>7}")
+
+
+def fleet_memory():
+    section(f"memory serving {SLOW} members answering in 100 ms, after 30 scrapes")
+    fleet = Fleet(SLOW, 100)
+    try:
+        print(f"{'exporter':<34} {'RSS MB':>7} {'HWM MB':>7} {'anon':>6} {'CPU ms/scrape':>14}")
+        variants = [("default flags", [], {}, None), ("MALLOC_ARENA_MAX=2", [], {"MALLOC_ARENA_MAX": "2"}, None),
+                    ("--patroni.max-parallel-requests 64", ["--patroni.max-parallel-requests", "64"], {}, None),
+                    ("node view only", NODE_VIEW, {}, None)]
+        if BASELINE:
+            variants += [("baseline, default flags", [], {}, BASELINE),
+                         ("baseline, --max-parallel 512", ["--patroni.max-parallel-requests", "512"], {}, BASELINE)]
+        for label, args, env, binary in variants:
+            e = Exporter(["--patroni.url", fleet.seed, "--patroni.discovery", "on"] + args,
+                         env=dict(os.environ, **env), binary=binary)
+            try:
+                c0 = sum(e.cpu())
+                for _ in range(30):
+                    e.scrape()
+                cpu = (sum(e.cpu()) - c0) / 30 * 1000
+                print(f"{label:<34} {e.rss():>7.1f} {e.status('VmHWM'):>7.1f} {e.status('RssAnon'):>6.1f} {cpu:>14.1f}")
+                sys.stdout.flush()
+            finally:
+                e.stop()
+    finally:
+        fleet.stop()
+
+
+def soak(label, exporter, scrapes, every):
+    print(f"{label}: RSS MB after N scrapes (VmHWM at the end)")
+    samples = [(0, exporter.rss())]
+    for i in range(1, scrapes + 1):
+        exporter.scrape()
+        if i % every == 0:
+            samples.append((i, exporter.rss()))
+    print("  " + "  ".join(f"{n}:{rss:.1f}" for n, rss in samples))
+    growth = samples[-1][1] - samples[1][1]
+    print(f"  from scrape {samples[1][0]} to {samples[-1][0]}: {growth:+.2f} MB; VmHWM {exporter.status('VmHWM'):.1f} MB")
+    sys.stdout.flush()
+
+
+def soaks(leader):
+    section(f"soak: RSS over {SOAK} node scrapes and {SOAK_FLEET} scrapes of {SLOW} members")
+    e = Exporter(["--patroni.url", leader])
+    try:
+        soak(f"next to the lab leader, default flags, {SOAK} scrapes", e, SOAK, max(1, SOAK // 10))
+    finally:
+        e.stop()
+    fleet = Fleet(SLOW, 0)
+    try:
+        e = Exporter(["--patroni.url", fleet.seed, "--patroni.discovery", "on"])
+        try:
+            soak(f"{SLOW} members answering at once, default flags, {SOAK_FLEET} scrapes", e, SOAK_FLEET,
+                 max(1, SOAK_FLEET // 10))
+        finally:
+            e.stop()
+    finally:
+        fleet.stop()
+
+
+def main():
+    leader = lab_leader()
+    what = sys.argv[1:] or ["node", "fleet", "soak"]
+    if "node" in what:
+        node(leader)
+    if "fleet" in what:
+        fleet_memory()
+    if "soak" in what:
+        soaks(leader)
+
+
+if __name__ == "__main__":
+    main()
