@@ -130,9 +130,12 @@ def serve(fleet):
     conns = {}  # fd -> [socket, member index, request bytes, response bytes or None, sent, counted]
     timers = []  # (due, seq, fd, connection)
     seq = 0
-    stop = []
+
+    def on_signal(*_):
+        raise SystemExit(0)  # interrupts a blocking poll (a flag alone would wait for the next event)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.append(1))
+        signal.signal(sig, on_signal)
 
     def close(fd):
         c = conns.pop(fd)
@@ -158,7 +161,7 @@ def serve(fleet):
         else:
             ep.modify(fd, OUT)
 
-    while not stop:
+    while True:
         timeout = -1
         if timers:
             timeout = max(0.0, timers[0][0] - time.monotonic())
@@ -217,10 +220,6 @@ def serve(fleet):
                 heapq.heappush(timers, (now + fleet.delay, seq, fd, c))
             else:
                 send(fd)
-    for fd in list(conns):
-        close(fd)
-    for sock, _ in fleet.listeners.values():
-        sock.close()
 
 
 def main():

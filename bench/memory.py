@@ -71,7 +71,7 @@ def breakdown(pid, exporter_path):
         if base.startswith(RUNTIME):
             return "C/C++ runtime"
         if base.startswith(CURL_DEPS):
-            return "libcurl + its deps (gnutls, krb5, ldap, ...)"
+            return "libcurl and what it pulls in (GnuTLS, Kerberos, LDAP, ...)"
         return "other libraries (prometheus-cpp, civetweb, libpq, spdlog, ...)"
 
     with open(f"/proc/{pid}/smaps") as f:
@@ -89,8 +89,8 @@ def breakdown(pid, exporter_path):
     return {c: (rss / 1024, pss / 1024) for c, (rss, pss) in cats.items()}
 
 
-def rss_floor():
-    out = subprocess.run([os.path.join(BENCH_BIN, "rss_floor")], capture_output=True, text=True).stdout
+def rss_floor(name="rss_floor"):
+    out = subprocess.run([os.path.join(BENCH_BIN, name)], capture_output=True, text=True).stdout
     return [line.split() for line in out.splitlines()]
 
 
@@ -127,6 +127,10 @@ def node(leader):
     print(f"{'stage':<20} {'RSS':>7} {'anon':>7} {'file':>7}")
     for stage, rss, anon, file in rss_floor():
         print(f"{stage:<20} {rss:>7} {anon:>7} {file:>7}")
+    for name, what in (("rss_floor_no_curl", "loaded, no libcurl"),
+                       ("rss_floor_no_curl_no_pq", "... nor libpq")):
+        for _, rss, anon, file in rss_floor(name):
+            print(f"{what:<20} {rss:>7} {anon:>7} {file:>7}")
 
 
 def fleet_memory():
@@ -164,8 +168,12 @@ def soak(label, exporter, scrapes, every):
         if i % every == 0:
             samples.append((i, exporter.rss()))
     print("  " + "  ".join(f"{n}:{rss:.1f}" for n, rss in samples))
-    growth = samples[-1][1] - samples[1][1]
-    print(f"  from scrape {samples[1][0]} to {samples[-1][0]}: {growth:+.2f} MB; VmHWM {exporter.status('VmHWM'):.1f} MB")
+    # After the first sample (warm-up growth): range, and the least-squares trend per 1000 scrapes.
+    xs, ys = [n for n, _ in samples[1:]], [rss for _, rss in samples[1:]]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / max(sum((x - mx) ** 2 for x in xs), 1)
+    print(f"  from scrape {xs[0]} to {xs[-1]}: {min(ys):.1f} to {max(ys):.1f} MB, trend {slope * 1000:+.3f} MB per "
+          f"1000 scrapes; VmHWM {exporter.status('VmHWM'):.1f} MB")
     sys.stdout.flush()
 
 

@@ -1,7 +1,10 @@
 // rss_floor [stage]: prints VmRSS, RssAnon and RssFile (kB) after each stage of what main() does before serving,
 // up to `stage` (default all): 0 libraries loaded, 1 curl_global_init, 2 mg_init_library. No threads, no server.
+// Built as well with RSS_FLOOR_LIBS_ONLY and fewer libraries (bench/CMakeLists.txt): only the "loaded" stage.
+#ifndef RSS_FLOOR_LIBS_ONLY
 #include <civetweb.h>
 #include <curl/curl.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +31,9 @@ void Show(const char* stage) {
 int main(int argc, char** argv) {
   const int stages = argc > 1 ? std::atoi(argv[1]) : 2;
   Show("loaded");
+#ifdef RSS_FLOOR_LIBS_ONLY
+  (void)stages;
+#else
   if (stages >= 1) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     Show("curl_global_init");
@@ -36,5 +42,6 @@ int main(int argc, char** argv) {
     mg_init_library(0);
     Show("mg_init_library");
   }
+#endif
   return 0;
 }

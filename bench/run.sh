@@ -29,7 +29,8 @@ want() { [[ $only == *" $1 "* ]]; }
 [[ ${BENCH_SKIP_DEPS:-0} == 1 ]] || scripts/install-deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPATRONI_EXPORTER_TESTS=OFF \
   -DPATRONI_EXPORTER_BENCHMARKS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target patroni_exporter micro_bench fetch_bench rss_floor >/dev/null
+cmake --build "$build" -j"$(nproc)" --target patroni_exporter micro_bench fetch_bench rss_floor rss_floor_no_curl \
+  rss_floor_no_curl_no_pq >/dev/null
 export EXPORTER=$root/$build/patroni_exporter BENCH_BIN=$root/$build/bench
 export LAB_DIR=${BENCH_LAB_DIR:-/tmp/patroni-exporter-bench-lab}
 py=/usr/bin/python3

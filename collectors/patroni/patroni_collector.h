@@ -9,8 +9,9 @@
 //      seed (cluster-wide data: never once per member). No seed answering /cluster (the DCS is away, and these
 //      endpoints would hang too) skips /config and /history; the node families are served regardless.
 //   With the health view on, each /patroni request comes with GETs of Patroni's health endpoints (kHealthChecks)
-//   on the same member, in the same round. Round 1's /patroni (and health) requests run on a thread of their
-//   own, beside /cluster and round 2, so neither a slow seed nor a hanging /cluster delays the other.
+//   on the same member, in the same round. With discovery, round 1's /patroni (and health) requests run on a
+//   thread of their own, beside /cluster and round 2, so neither a slow seed nor a hanging /cluster delays the
+//   other.
 // A seed or member that does not answer costs the others nothing beyond its own timeout: its up gauge is 0,
 // and a log line says why (on each change of its reason; repeats go to debug). One cluster failing never
 // touches another's metrics.
