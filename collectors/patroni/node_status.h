@@ -4,9 +4,11 @@
 // Filled by ParseNodeStatus (node_status_parse.h), read by TranslateNodeStatus (node_status_translate.h).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collectors/patroni/tags.h"
@@ -85,6 +87,15 @@ struct NodeStatus {
   std::vector<RestartReason> pending_restart_reason;
   std::optional<std::string> scheduled_restart_text;  // scheduled_restart.schedule
   std::optional<double> scheduled_restart;            // the same in epoch seconds, empty if unreadable
+
+  // Fields Patroni sent (not null) with a type the exporter cannot read, by path as in the parse warnings:
+  // "timeline", "xlog", "xlog.location". Their optionals above are empty like those of fields not sent, but
+  // where Patroni's native /metrics prints 0 for "not sent", an unreadable field is unknown: its sample is left
+  // out, never a made-up 0.
+  std::vector<std::string> unreadable;
+  bool Unreadable(std::string_view field) const {
+    return std::find(unreadable.begin(), unreadable.end(), field) != unreadable.end();
+  }
 };
 
 }  // namespace patroni_exporter

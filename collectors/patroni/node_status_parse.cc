@@ -20,6 +20,24 @@ std::optional<double> Timestamp(const std::optional<std::string>& text, const ch
   return value;
 }
 
+// Records `path + key` in *unreadable when `object` has the key with a non-null value that `read` left empty.
+template <typename T>
+std::optional<T> Noted(std::optional<T> read, const json& object, const char* key, const std::string& path,
+                       std::vector<std::string>* unreadable) {
+  if (!read && object.is_object()) {
+    const auto it = object.find(key);
+    if (it != object.end() && !it->is_null()) unreadable->push_back(path + key);
+  }
+  return read;
+}
+
+// The same for a container: present, not null, and not of the `expected` type.
+void NoteContainer(const json& object, const char* key, bool (json::*is_expected)() const noexcept,
+                   std::vector<std::string>* unreadable) {
+  const auto it = object.find(key);
+  if (it != object.end() && !it->is_null() && !((*it).*is_expected)()) unreadable->push_back(key);
+}
+
 }  // namespace
 
 bool PatroniVersion::AtLeast(int ma, int mi, int pa) const {
@@ -57,6 +75,17 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
   const json& o = *doc;
   auto* w = &result.warnings;
   NodeStatus s;
+  auto* u = &s.unreadable;
+  // Typed reads that also remember a field sent with a type they cannot read (NodeStatus::unreadable).
+  const auto read_string = [w, u](const json& object, const char* key, const char* path) {
+    return Noted(ReadString(object, key, path, w), object, key, path, u);
+  };
+  const auto read_number = [w, u](const json& object, const char* key, const char* path) {
+    return Noted(ReadNumber(object, key, path, w), object, key, path, u);
+  };
+  const auto read_bool = [w, u](const json& object, const char* key, const char* path) {
+    return Noted(ReadBool(object, key, path, w), object, key, path, u);
+  };
 
   const std::optional<std::string> state = GetString(o, "state");
   const std::optional<std::string> role = GetString(o, "role");
@@ -71,29 +100,31 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
   s.state = *state;
   s.role = *role;
   s.scope = *scope;
-  s.patroni_version_text = ReadString(*patroni, "version", "patroni.", w).value_or("");
+  s.patroni_version_text = read_string(*patroni, "version", "patroni.").value_or("");
   s.patroni_version = ParsePatroniVersion(s.patroni_version_text);
   if (!s.patroni_version && !s.patroni_version_text.empty()) {
     w->push_back("field \"patroni.version\" ignored: not a version: \"" + s.patroni_version_text + "\"");
   }
-  s.name = ReadString(*patroni, "name", "patroni.", w);
+  s.name = read_string(*patroni, "name", "patroni.");
 
-  s.postmaster_start_time_text = ReadString(o, "postmaster_start_time", "", w);
+  s.postmaster_start_time_text = read_string(o, "postmaster_start_time", "");
   s.postmaster_start_time = Timestamp(s.postmaster_start_time_text, "postmaster_start_time", w);
-  s.server_version = ReadNumber(o, "server_version", "", w);
-  s.timeline = ReadNumber(o, "timeline", "", w);
+  s.server_version = read_number(o, "server_version", "");
+  s.timeline = read_number(o, "timeline", "");
 
+  NoteContainer(o, "xlog", &json::is_object, u);
   CheckType(o, "xlog", &json::is_object, "object", "", w);
   if (const json* xlog = GetObject(o, "xlog")) {
-    s.xlog_location = ReadNumber(*xlog, "location", "xlog.", w);
-    s.xlog_received_location = ReadNumber(*xlog, "received_location", "xlog.", w);
-    s.xlog_replayed_location = ReadNumber(*xlog, "replayed_location", "xlog.", w);
-    s.xlog_replayed_timestamp_text = ReadString(*xlog, "replayed_timestamp", "xlog.", w);
+    s.xlog_location = read_number(*xlog, "location", "xlog.");
+    s.xlog_received_location = read_number(*xlog, "received_location", "xlog.");
+    s.xlog_replayed_location = read_number(*xlog, "replayed_location", "xlog.");
+    s.xlog_replayed_timestamp_text = read_string(*xlog, "replayed_timestamp", "xlog.");
     s.xlog_replayed_timestamp = Timestamp(s.xlog_replayed_timestamp_text, "xlog.replayed_timestamp", w);
-    s.xlog_paused = ReadBool(*xlog, "paused", "xlog.", w);
+    s.xlog_paused = read_bool(*xlog, "paused", "xlog.");
   }
-  s.replication_state = ReadString(o, "replication_state", "", w);
+  s.replication_state = read_string(o, "replication_state", "");
 
+  NoteContainer(o, "replication", &json::is_array, u);
   CheckType(o, "replication", &json::is_array, "array", "", w);
   if (const json* replication = GetArray(o, "replication")) {
     for (const json& row : *replication) {
@@ -102,29 +133,31 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
         continue;
       }
       ReplicationEntry e;
-      e.usename = ReadString(row, "usename", "replication[].", w);
-      e.application_name = ReadString(row, "application_name", "replication[].", w);
-      e.client_addr = ReadString(row, "client_addr", "replication[].", w);
-      e.state = ReadString(row, "state", "replication[].", w);
-      e.sync_state = ReadString(row, "sync_state", "replication[].", w);
-      e.sync_priority = ReadNumber(row, "sync_priority", "replication[].", w);
+      e.usename = read_string(row, "usename", "replication[].");
+      e.application_name = read_string(row, "application_name", "replication[].");
+      e.client_addr = read_string(row, "client_addr", "replication[].");
+      e.state = read_string(row, "state", "replication[].");
+      e.sync_state = read_string(row, "sync_state", "replication[].");
+      e.sync_priority = read_number(row, "sync_priority", "replication[].");
       s.replication.push_back(std::move(e));
     }
   }
 
-  s.dcs_last_seen = ReadNumber(o, "dcs_last_seen", "", w);
-  s.database_system_identifier = ReadString(o, "database_system_identifier", "", w);
-  s.cluster_unlocked = ReadBool(o, "cluster_unlocked", "", w);
-  s.pause = ReadBool(o, "pause", "", w);
-  s.pending_restart = ReadBool(o, "pending_restart", "", w);
-  s.sync_standby = ReadBool(o, "sync_standby", "", w);
-  s.quorum_standby = ReadBool(o, "quorum_standby", "", w);
-  s.failsafe_mode_is_active = ReadBool(o, "failsafe_mode_is_active", "", w);
-  s.watchdog_failed = ReadBool(o, "watchdog_failed", "", w);
+  s.dcs_last_seen = read_number(o, "dcs_last_seen", "");
+  s.database_system_identifier = read_string(o, "database_system_identifier", "");
+  s.cluster_unlocked = read_bool(o, "cluster_unlocked", "");
+  s.pause = read_bool(o, "pause", "");
+  s.pending_restart = read_bool(o, "pending_restart", "");
+  s.sync_standby = read_bool(o, "sync_standby", "");
+  s.quorum_standby = read_bool(o, "quorum_standby", "");
+  s.failsafe_mode_is_active = read_bool(o, "failsafe_mode_is_active", "");
+  s.watchdog_failed = read_bool(o, "watchdog_failed", "");
 
+  NoteContainer(o, "tags", &json::is_object, u);
   CheckType(o, "tags", &json::is_object, "object", "", w);
   if (const json* tags = GetObject(o, "tags")) s.tags = ReadTags(*tags, "tags.", w);
 
+  NoteContainer(o, "pending_restart_reason", &json::is_object, u);
   CheckType(o, "pending_restart_reason", &json::is_object, "object", "", w);
   if (const json* reasons = GetObject(o, "pending_restart_reason")) {
     // {"max_connections": {"old_value": "100", "new_value": "200"}}; values as Patroni printed them.
@@ -142,9 +175,10 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
     }
   }
 
+  NoteContainer(o, "scheduled_restart", &json::is_object, u);
   CheckType(o, "scheduled_restart", &json::is_object, "object", "", w);
   if (const json* scheduled = GetObject(o, "scheduled_restart")) {
-    s.scheduled_restart_text = ReadString(*scheduled, "schedule", "scheduled_restart.", w);
+    s.scheduled_restart_text = read_string(*scheduled, "schedule", "scheduled_restart.");
     s.scheduled_restart = Timestamp(s.scheduled_restart_text, "scheduled_restart.schedule", w);
   }
 

@@ -9,6 +9,8 @@
 // - A sample is absent, not 0, where the member's Patroni version does not send the field at all
 //   (dcs_last_seen before 2.1.2; sync_standby before 3.0.2; replication_state before 3.0.4, so
 //   patroni_postgres_streaming and patroni_postgres_in_archive_recovery), or where a timestamp cannot be read.
+// - A sample is absent, not 0, where Patroni sent its field with a type we cannot read (NodeStatus::unreadable:
+//   `"timeline": "5"`, `"pause": "true"`, `"xlog": []` drops every xlog family): unknown is never a made-up 0.
 //   Flags for features a version did not have are a true 0 (quorum_standby before 4.0, failsafe before 3.0).
 // - patroni_postgres_state is computed from `state` for every version (native only from 4.1.0).
 // - xlog positions and the timeline are gauges (native typed them counters; they can go backwards after a
