@@ -3,11 +3,21 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 
 namespace patroni_exporter {
 namespace {
+
+std::atomic<bool> g_cancelled{false};
+std::atomic<int> g_calls{0};
+
+struct CallCount {
+  CallCount() { g_calls.fetch_add(1); }
+  ~CallCount() { g_calls.fetch_sub(1); }
+};
+constexpr const char* kCancelled = "cancelled: the exporter is shutting down";
 
 struct Transfer {
   CURL* easy = nullptr;
@@ -77,6 +87,12 @@ void Finish(Transfer& t, CURLcode code) {
 
 }  // namespace
 
+void HttpClient::CancelAll() { g_cancelled.store(true); }
+
+bool HttpClient::Cancelled() { return g_cancelled.load(); }
+
+int HttpClient::CallsInProgress() { return g_calls.load(); }
+
 std::string HttpResponse::FailureReason() const {
   if (!error.empty()) return error;
   if (status < 200 || status >= 300) return "unexpected HTTP status " + std::to_string(status);
@@ -91,6 +107,7 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<std::string>& url
 }
 
 std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& requests, Deadline deadline) const {
+  const CallCount count;
   std::vector<HttpResponse> responses(requests.size());
   if (requests.empty()) return responses;
 
@@ -109,6 +126,11 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
       Transfer& t = transfers[next];
       t.response = &responses[next];
       t.max_body_bytes = options_.max_body_bytes;
+      if (g_cancelled.load()) {
+        t.response->error = kCancelled;
+        ++next;
+        continue;
+      }
       const auto now = std::chrono::steady_clock::now();
       std::chrono::milliseconds timeout = options_.timeout;
       if (deadline != Deadline::max()) {
@@ -160,6 +182,19 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
     }
     start_more();
     if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+    if (running > 0 && g_cancelled.load()) {
+      // The 100 ms poll above bounds how long a cancelled call lingers.
+      for (Transfer& t : transfers) {
+        if (t.easy == nullptr) continue;
+        curl_multi_remove_handle(multi.get(), t.easy);
+        curl_easy_cleanup(t.easy);
+        t.easy = nullptr;
+        t.response->error = kCancelled;
+        t.response->body.clear();
+      }
+      running = 0;
+      start_more();  // fails whatever was still queued
+    }
   }
   return responses;
 }

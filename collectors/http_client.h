@@ -10,6 +10,8 @@
 //   whose turn comes after the deadline fails without being sent.
 // - A transport failure (refused, reset, timeout, TLS failure, body over `max_body_bytes`) is reported in
 //   HttpResponse::error; an HTTP answer of any status is a response, not an error: callers judge the status.
+// - CancelAll() (shutdown) ends every GetAll() in progress within about 100 ms: unfinished requests fail with
+//   "cancelled: the exporter is shutting down", and later calls send nothing.
 // - Never throws (short of std::bad_alloc). Thread-safe: every call uses its own curl handles.
 // - curl_global_init() must have run before the first call while only one thread exists (main does it).
 #pragma once
@@ -62,10 +64,17 @@ class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
 
-  std::vector<HttpResponse> GetAll(const std::vector<HttpRequest>& requests,
-                                   Deadline deadline = Deadline::max()) const;
+  std::vector<HttpResponse> GetAll(const std::vector<HttpRequest>& requests, Deadline deadline = Deadline::max()) const;
   std::vector<HttpResponse> GetAll(const std::vector<std::string>& urls, Deadline deadline = Deadline::max()) const;
   HttpResponse Get(const std::string& url, Deadline deadline = Deadline::max()) const;
+
+  // Process-wide and final: every client's GetAll() in progress gives up its unfinished requests within about
+  // 100 ms, and every later request fails unsent. For shutdown, so that a scrape waiting on a stalled Patroni
+  // does not hold the exit for its whole timeout. Async-signal-safe (one atomic store).
+  static void CancelAll();
+  static bool Cancelled();
+  // GetAll() calls in progress in the whole process (after CancelAll: those still winding down).
+  static int CallsInProgress();
 
   const HttpClientOptions& options() const { return options_; }
 

@@ -1,13 +1,24 @@
 // patroni_exporter: flags -> config -> collectors -> scraper -> HTTP server; then wait for SIGTERM/SIGINT.
+#include <arpa/inet.h>
 #include <civetweb.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
+#include <thread>
 
+#include "collectors/http_client.h"
 #include "collectors/log.h"
 #include "exporter/build_info.h"
 #include "exporter/config.h"
@@ -16,6 +27,52 @@
 #include "exporter/wiring.h"
 
 using namespace patroni_exporter;
+
+namespace {
+
+// CivetWeb's master thread polls its listening sockets in quanta of SOCKET_TIMEOUT_QUANTUM (2000 ms in
+// civetweb.c, compiled into Debian's libcivetweb) and reads its stop flag only between two polls, so mg_stop()
+// alone takes up to 2 s. A connection to our own port ends the poll at once; it is closed unsent, so the worker
+// that may pick it up reads an empty request and moves on.
+void WakeListener(const std::string& listen_address, int port) {
+  std::string host = listen_address.substr(0, listen_address.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "localhost") host = "127.0.0.1";
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) return;
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  // Non-blocking: the SYN is what wakes the poll; nothing waits for the handshake.
+  connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  close(fd);
+}
+
+// mg_stop() with WakeListener() every 50 ms until it returns (one wake-up can land before the stop flag is set).
+void StopServer(std::unique_ptr<HttpServer> server, const std::string& listen_address) {
+  const int port = server->port();
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread waker([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!done) {
+      lock.unlock();
+      WakeListener(listen_address, port);
+      lock.lock();
+      done_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; });
+    }
+  });
+  server.reset();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+  }
+  done_cv.notify_one();
+  waker.join();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const FlagsResult flags = ParseFlags(argc, argv);
@@ -73,9 +130,23 @@ int main(int argc, char** argv) {
 
   int received = 0;
   sigwait(&signals, &received);
+  const auto stopping = std::chrono::steady_clock::now();
   Log(LogLevel::kInfo, "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  server.reset();
+  // Scrapes in flight give up their Patroni requests (within ~100 ms) and answer with what they have, so the
+  // workers mg_stop() joins are free at once even while a target stalls.
+  HttpClient::CancelAll();
+  // CivetWeb refuses writes once mg_stop() has begun: give those scrapes a moment to send their answer (the
+  // cancelled calls end within ~100 ms, the answer follows within a few ms), at most 1 s.
+  const auto drain_until = stopping + std::chrono::seconds(1);
+  while (HttpClient::CallsInProgress() > 0 && std::chrono::steady_clock::now() < drain_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  StopServer(std::move(server), config.listen_address);
+  components = Components{};
   mg_exit_library();
   curl_global_cleanup();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopping).count();
+  Log(LogLevel::kInfo, "patroni_exporter stopped", {{"duration_seconds", std::to_string(seconds)}});
   return 0;
 }
