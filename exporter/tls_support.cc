@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -130,6 +131,9 @@ std::string CheckKeyPair(const std::string& cert_file, const std::string& key_fi
     return OpenSslError("cannot load the certificate from cert_file " + cert_file);
   }
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      return OpenSslError("the private key in " + key_file + " does not match the certificate in " + cert_file);
+    }
     return OpenSslError("cannot load the private key from key_file " + key_file);
   }
   if (SSL_CTX_check_private_key(ctx.get()) != 1) {
