@@ -1,10 +1,10 @@
 // exporter/basic_auth.h: bcrypt checks through libcrypt, the success cache, and the Authorization header.
 // Hashes made with Python's crypt module (libcrypt): password "scrape-secret".
-#include "exporter/basic_auth.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
+
+#include "exporter/basic_auth.h"
 
 namespace patroni_exporter {
 namespace {

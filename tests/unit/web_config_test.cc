@@ -84,9 +84,9 @@ TEST(WebConfigTest, AllFiveClientAuthTypesAndTheOldName) {
   for (const auto& [name, expected] : cases) {
     WebConfig config;
     std::string error;
-    ASSERT_TRUE(ParseWebConfig(std::string("tls_server_config: {cert_file: c, key_file: k, client_auth_type: ") +
-                                   name + "}",
-                               ".", &config, &error))
+    ASSERT_TRUE(
+        ParseWebConfig(std::string("tls_server_config: {cert_file: c, key_file: k, client_auth_type: ") + name + "}",
+                       ".", &config, &error))
         << error;
     EXPECT_EQ(config.tls->client_auth, expected) << name;
   }
@@ -95,10 +95,11 @@ TEST(WebConfigTest, AllFiveClientAuthTypesAndTheOldName) {
 TEST(WebConfigTest, HeadersAndUsersKeepTheirValues) {
   WebConfig config;
   std::string error;
-  ASSERT_TRUE(ParseWebConfig("http_server_config:\n  http2: false\n  headers:\n    X-Frame-Options: sameorigin\n"
-                             "basic_auth_users:\n  prometheus: \"" +
-                                 kHash4 + "\"\n",
-                             ".", &config, &error))
+  ASSERT_TRUE(
+      ParseWebConfig("http_server_config:\n  http2: false\n  headers:\n    X-Frame-Options: sameorigin\n"
+                     "basic_auth_users:\n  prometheus: \"" +
+                         kHash4 + "\"\n",
+                     ".", &config, &error))
       << error;
   ASSERT_EQ(config.headers.size(), 1u);
   EXPECT_EQ(config.headers[0], std::make_pair(std::string("X-Frame-Options"), std::string("sameorigin")));
@@ -141,8 +142,8 @@ TEST(WebConfigTest, BcryptHashAcceptanceFollowsGo) {
   EXPECT_EQ(CheckBcryptHash(kHash4), "");
   EXPECT_EQ(CheckBcryptHash("$2a$" + kHash4.substr(4)), "");
   EXPECT_EQ(CheckBcryptHash("$2y$" + kHash4.substr(4)), "");
-  EXPECT_EQ(CheckBcryptHash("$2$" + kHash4.substr(4)), "");   // no minor version
-  EXPECT_EQ(CheckBcryptHash("$1$" + kHash4.substr(4)), "");   // Go accepts any major up to 2
+  EXPECT_EQ(CheckBcryptHash("$2$" + kHash4.substr(4)), "");  // no minor version
+  EXPECT_EQ(CheckBcryptHash("$1$" + kHash4.substr(4)), "");  // Go accepts any major up to 2
   EXPECT_EQ(CheckBcryptHash(kHash4.substr(0, 58)), "hash too short to be a bcrypt hash");
   EXPECT_EQ(CheckBcryptHash("x" + kHash4.substr(1)), "bcrypt hashes must start with '$'");
   EXPECT_EQ(CheckBcryptHash("$3" + kHash4.substr(2)), "bcrypt version '3' is newer than 2");
@@ -164,9 +165,7 @@ TEST(WebConfigTest, LoadChecksTheKeyPairAndCaFile) {
   EXPECT_EQ(error, dir + "/nonexistent.yml: cannot read the file");
 }
 
-TEST(TlsSupportTest, CivetwebCanServeThroughTheShims) {
-  EXPECT_EQ(CheckCivetwebTls(), "");
-}
+TEST(TlsSupportTest, CivetwebCanServeThroughTheShims) { EXPECT_EQ(CheckCivetwebTls(), ""); }
 
 TEST(TlsSupportTest, RefusesALibraryLackingAFunctionCivetwebCalls) {
   // OpenSSL 3's own libssl.so.3 is what CivetWeb would get without the shim: it lacks SSL_get_peer_certificate.
