@@ -12,11 +12,13 @@ ARG REVISION
 COPY scripts/install-deps.sh /src/scripts/install-deps.sh
 RUN /src/scripts/install-deps.sh build
 COPY . /src
+# Installed into /stage, so the binary carries its installed RUNPATH ($ORIGIN/../lib/patroni_exporter) and the
+# CivetWeb TLS shims sit there (docs/security.md).
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DPATRONI_EXPORTER_TESTS=OFF \
       -DPATRONI_EXPORTER_REVISION="${REVISION}" \
- && cmake --build /build -j"$(nproc)" --target patroni_exporter \
- && strip /build/patroni_exporter \
- && /build/patroni_exporter --version | grep -F "version ${VERSION} "
+ && cmake --build /build -j"$(nproc)" \
+ && DESTDIR=/stage cmake --install /build --prefix /usr --strip \
+ && /stage/usr/bin/patroni_exporter --version | grep -F "version ${VERSION} "
 
 # Runtime: debian:12-slim plus only the shared libraries the binary links (install-deps.sh runtime; the test
 # tests/packaging/check_runtime_libs.py keeps that list equal to what `ldd` resolves) and the CA bundle.
@@ -35,7 +37,8 @@ RUN /tmp/install-deps.sh runtime && rm /tmp/install-deps.sh \
  && groupadd --system --gid 10001 patroni_exporter \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin patroni_exporter
-COPY --from=build /build/patroni_exporter /usr/bin/patroni_exporter
+COPY --from=build /stage/usr/lib/patroni_exporter /usr/lib/patroni_exporter
+COPY --from=build /stage/usr/bin/patroni_exporter /usr/bin/patroni_exporter
 # Numeric, so Kubernetes' runAsNonRoot can verify it (deploy/kubernetes/ runs as the same 10001).
 USER 10001:10001
 EXPOSE 9547

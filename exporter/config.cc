@@ -329,6 +329,9 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
       ->default_str(listen_address);
   app.add_option("--web.telemetry-path", telemetry_path, "Path under which to expose metrics")
       ->default_str(telemetry_path);
+  app.add_option("--web.config.file", config.web_config_file,
+                 "exporter-toolkit web config (TLS, client certificates, basic auth), as promtool check web-config "
+                 "reads it");
   app.add_option("--web.default-scrape-timeout", default_scrape_timeout,
                  "Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds")
       ->default_str(default_scrape_timeout);
@@ -425,6 +428,13 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
     return Fail("--web.telemetry-path \"" + telemetry_path + "\" must start with / and differ from / and /-/healthy");
   }
   config.telemetry_path = telemetry_path;
+
+  if (!config.web_config_file.empty()) {
+    std::string web_error;
+    if (!LoadWebConfig(config.web_config_file, &config.web, &web_error)) {
+      return Fail("--web.config.file " + web_error);
+    }
+  }
 
   if (!ParseLogLevel(log_level, &config.log_level)) {
     return Fail("--log.level \"" + log_level + "\" must be one of debug, info, warn, error");

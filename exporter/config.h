@@ -15,6 +15,7 @@
 #include "collectors/log.h"
 #include "collectors/patroni/patroni_collector.h"
 #include "collectors/url.h"
+#include "exporter/web_config.h"
 
 namespace patroni_exporter {
 
@@ -42,7 +43,11 @@ struct Config {
   std::string civetweb_ports;            // the same, in CivetWeb's "listening_ports" syntax
   std::string telemetry_path = "/metrics";
   std::chrono::milliseconds default_scrape_timeout{10000};  // when Prometheus sends no timeout header
-  int web_threads = 4;
+  // CivetWeb workers: fewer than this many slow clients never delay a scrape (docs/security.md); each costs
+  // ~75 KB of RSS (docs/performance.md).
+  int web_threads = 16;
+  std::string web_config_file;  // --web.config.file, as given; empty: plain HTTP, no authentication
+  WebConfig web;                // its content, validated (TLS files loaded once to check them)
 
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;

@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   web.telemetry_path = config.telemetry_path;
   web.default_scrape_timeout = config.default_scrape_timeout;
   web.threads = config.web_threads;
+  web.web = config.web;
   std::string error;
   std::unique_ptr<HttpServer> server =
       HttpServer::Start(web, components.scraper.get(), components.prober.get(), &error);

@@ -12,14 +12,14 @@ what=${1:-all}
 build_pkgs=(
   build-essential cmake pkg-config git ca-certificates
   prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libpq-dev libspdlog-dev libfmt-dev
-  libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev
+  libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # What build/patroni_exporter links directly (ldd), plus the CA bundle for HTTPS to Patroni.
 # tests/packaging/check_runtime_libs.py keeps this list equal to what the binary loads.
 runtime_pkgs=(
   libcivetweb1 libcurl4 libpq5 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
-  ca-certificates
+  libssl3 libcrypt1 ca-certificates
 )
 # The local lab: a real Patroni cluster (Patroni 3.0.2 + etcd 3.4 + PostgreSQL 15) and promtool; for the
 # packaging tests, PyYAML (Kubernetes examples) and file (CPack's dpkg-shlibdeps step; dpkg-dev comes with

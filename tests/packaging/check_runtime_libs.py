@@ -22,6 +22,9 @@ import sys
 
 # Listed in the runtime set for another reason than a linked library.
 NON_LIBRARY_PACKAGES = {"ca-certificates": "CA bundle for HTTPS to Patroni (--patroni.ca-file defaults to it)"}
+# The project's own libraries (the CivetWeb TLS shims, docs/security.md): built and shipped with the binary in
+# lib/patroni_exporter/, owned by no other package.
+OWN_LIBRARY_DIR = "/lib/patroni_exporter/"
 # Sanitizer runtimes of a -DPATRONI_EXPORTER_SANITIZE=ON build: never in a release image.
 SANITIZER_LIBS = re.compile(r"^lib(asan|ubsan|lsan|tsan)\.so")
 
@@ -140,8 +143,12 @@ def main():
     image_closure, unresolved = installed.closure(listed + sorted(installed.essential))
     errors += [f"dependency not installed here: {u}" for u in unresolved]
 
-    libs = {s: p for s, p in resolved_libraries(args.exporter).items() if not SANITIZER_LIBS.match(s)}
-    direct = [s for s in needed_sonames(args.exporter) if not SANITIZER_LIBS.match(s)]
+    resolved = resolved_libraries(args.exporter)
+    own = {s: p for s, p in resolved.items() if OWN_LIBRARY_DIR in p}
+    libs = {s: p for s, p in resolved.items() if not SANITIZER_LIBS.match(s) and s not in own}
+    direct = [s for s in needed_sonames(args.exporter) if not SANITIZER_LIBS.match(s) and s not in own]
+    for soname, path in sorted(own.items()):
+        print(f"  own library {soname} ({path}), shipped with the binary")
     package_of = {}
     owners = owning_packages(libs.values())
     for soname, path in sorted(libs.items()):
