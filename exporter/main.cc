@@ -129,6 +129,20 @@ int main(int argc, char** argv) {
        {"telemetry_path", config.telemetry_path},
        {"targets", targets}});
 
+  // Said at every start, not just once in the docs: with verification off, anyone on the path can pose as Patroni.
+  bool warned_insecure = false;
+  for (const ClusterTarget& cluster : config.clusters) {
+    if (cluster.tls.insecure_skip_verify) {
+      Log(LogLevel::kWarn, "TLS verification of Patroni's certificate is off (insecure_skip_verify)",
+          {{"cluster", cluster.name}});
+      warned_insecure = true;
+    }
+  }
+  if (config.patroni_tls.insecure_skip_verify && !warned_insecure) {  // then it only applies to /probe targets
+    Log(LogLevel::kWarn, "TLS verification of Patroni's certificate is off for /probe targets",
+        {{"flag", "--patroni.insecure-skip-verify"}});
+  }
+
   int received = 0;
   sigwait(&signals, &received);
   const auto stopping = std::chrono::steady_clock::now();

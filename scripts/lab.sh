@@ -19,6 +19,8 @@
 #   LAB_KEEP_LOGS=1         `down` keeps $LAB_DIR/logs (a failed `up` always keeps them)
 #   LAB_KEEP_FAILED=1       a failed `up` leaves the processes running for inspection (`down` cleans up)
 #   LAB_USER=patroni-lab    the unprivileged system user everything runs as (created on first `up`)
+#   LAB_TLS=1               HTTPS REST APIs that require client certificates (restapi.verify_client: required);
+#                           certificates made with openssl in $LAB_DIR/tls, paths in lab.env (LAB_TLS_*). Off: HTTP
 #
 # `up` run with explicit LAB_MEMBERS/LAB_SCOPE/LAB_TTL/... that differ from a running lab rebuilds it; without
 # them it reuses whatever healthy lab runs in $LAB_DIR. Exit codes: 0 ok, 1 error; `status`: 0 up and healthy,
@@ -46,6 +48,7 @@ req_scope=${LAB_SCOPE:-demo};               req_scope_set=${LAB_SCOPE+1}
 req_ttl=${LAB_TTL:-20};                     req_ttl_set=${LAB_TTL+1}
 req_loop_wait=${LAB_LOOP_WAIT:-5};          req_loop_wait_set=${LAB_LOOP_WAIT+1}
 req_retry_timeout=${LAB_RETRY_TIMEOUT:-5};  req_retry_timeout_set=${LAB_RETRY_TIMEOUT+1}
+req_tls=${LAB_TLS:-0};                      req_tls_set=${LAB_TLS+1}
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-90}
 KEEP_LOGS=${LAB_KEEP_LOGS:-0}
 KEEP_FAILED=${LAB_KEEP_FAILED:-0}
@@ -95,6 +98,7 @@ validate_request() {
   for v in "$req_ttl" "$req_loop_wait" "$req_retry_timeout" "$UP_TIMEOUT"; do
     [[ $v =~ ^[1-9][0-9]*$ ]] || die "LAB_TTL, LAB_LOOP_WAIT, LAB_RETRY_TIMEOUT, LAB_UP_TIMEOUT: positive integers"
   done
+  [[ $req_tls =~ ^[01]$ ]] || die "LAB_TLS must be 0 or 1, got '$req_tls'"
 }
 
 lookup_user() { LAB_UID=$(id -u "$LAB_USER" 2>/dev/null) || LAB_UID=-1; }
@@ -283,6 +287,15 @@ load_state() {
   read -ra REST_PORTS <<<"$LAB_REST_PORTS"
   read -ra PG_PORTS <<<"$LAB_PG_PORTS"
   read -ra URLS <<<"$LAB_PATRONI_URLS"
+  LAB_TLS=${LAB_TLS:-0}   # labs made before LAB_TLS existed were plain HTTP
+}
+
+scheme() { if [ "${LAB_TLS:-0}" = 1 ]; then echo https; else echo http; fi; }
+
+# curl_tls: curl's arguments to reach a member's REST API (none without TLS).
+curl_tls() {
+  [ "${LAB_TLS:-0}" = 1 ] || return 0
+  printf '%s\n' --cacert "$LAB_DIR/tls/ca.crt" --cert "$LAB_DIR/tls/client.crt" --key "$LAB_DIR/tls/client.key"
 }
 
 check_member() {
@@ -317,6 +330,20 @@ write_state() {
     echo "LAB_USER=\"$LAB_USER\""
     echo "LAB_LOG_DIR=\"$LAB_DIR/logs\""
     echo "LAB_PG_BIN=\"$PG_BIN\""
+    echo "LAB_TLS=\"$LAB_TLS\""
+    echo "LAB_PATRONI_SCHEME=\"$(scheme)\""
+    if [ "$LAB_TLS" = 1 ]; then
+      # The exporter's certificates and a second, unrelated CA with a client certificate of its own (for tests
+      # that must be refused). Member REST APIs present server.crt, signed by ca.crt.
+      echo "LAB_TLS_DIR=\"$LAB_DIR/tls\""
+      echo "LAB_TLS_CA_FILE=\"$LAB_DIR/tls/ca.crt\""
+      echo "LAB_TLS_CERT_FILE=\"$LAB_DIR/tls/client.crt\""
+      echo "LAB_TLS_KEY_FILE=\"$LAB_DIR/tls/client.key\""
+      echo "LAB_TLS_SERVER_CERT_FILE=\"$LAB_DIR/tls/server.crt\""
+      echo "LAB_TLS_OTHER_CA_FILE=\"$LAB_DIR/tls/other-ca.crt\""
+      echo "LAB_TLS_OTHER_CERT_FILE=\"$LAB_DIR/tls/other-client.crt\""
+      echo "LAB_TLS_OTHER_KEY_FILE=\"$LAB_DIR/tls/other-client.key\""
+    fi
     for i in "${!NAMES[@]}"; do
       n=${NAMES[$i]}; N=${n^^}
       echo "LAB_${N}_PATRONI_URL=\"${URLS[$i]}\""
@@ -378,12 +405,19 @@ PY
 health() {
   local -a args=()
   local i
+  local tls=""
+  [ "${LAB_TLS:-0}" != 1 ] || tls=$LAB_DIR/tls
   for i in "${!NAMES[@]}"; do args+=("${NAMES[$i]}" "${URLS[$i]}"); done
-  "$PYTHON" - "$LAB_SCOPE" "${args[@]}" <<'PY'
-import json, sys, urllib.request
-scope, pairs = sys.argv[1], sys.argv[2:]
+  "$PYTHON" - "$LAB_SCOPE" "$tls" "${args[@]}" <<'PY'
+import json, ssl, sys, urllib.request
+scope, tls, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
 members = list(zip(pairs[0::2], pairs[1::2]))
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an http_proxy
+handlers = [urllib.request.ProxyHandler({})]  # never via an http_proxy
+if tls:  # LAB_TLS: verify the members against the lab's CA and show them the client certificate they require
+    ctx = ssl.create_default_context(cafile=tls + '/ca.crt')
+    ctx.load_cert_chain(tls + '/client.crt', tls + '/client.key')
+    handlers.append(urllib.request.HTTPSHandler(context=ctx))
+opener = urllib.request.build_opener(*handlers)
 status, problems = {}, []
 for name, url in members:
     try:
@@ -482,6 +516,15 @@ namespace: /service/
 etcd3:
   hosts: ['127.0.0.1:$LAB_ETCD_PORT']
 EOF
+  if [ "$LAB_TLS" = 1 ]; then
+    # patronictl reaches the REST APIs (switchover, restart, pause) with the exporter's client certificate.
+    cat >>"$LAB_DIR/patronictl.yaml" <<EOF
+ctl:
+  cacert: $LAB_DIR/tls/ca.crt
+  certfile: $LAB_DIR/tls/client.crt
+  keyfile: $LAB_DIR/tls/client.key
+EOF
+  fi
 
   for i in "${!NAMES[@]}"; do
     n=${NAMES[$i]}; dir=$LAB_DIR/$n
@@ -495,7 +538,7 @@ log:
   level: INFO
 restapi:
   listen: 127.0.0.1:${REST_PORTS[$i]}
-  connect_address: 127.0.0.1:${REST_PORTS[$i]}
+  connect_address: 127.0.0.1:${REST_PORTS[$i]}$(restapi_tls)
 etcd3:                      # etcd 3.4 serves no v2 API (pitfall 8)
   hosts: ['127.0.0.1:$LAB_ETCD_PORT']
 watchdog:
@@ -559,6 +602,57 @@ EOF
   chmod 0600 "$LAB_DIR/patronictl.yaml"
 }
 
+# restapi_tls: the member's restapi TLS settings (LAB_TLS=1), as YAML lines continuing its restapi section.
+# Members also call each other's REST APIs (leader race, failover checks) with restapi.certfile as their client
+# certificate, which is why server.crt is good for client authentication too.
+restapi_tls() {
+  [ "$LAB_TLS" = 1 ] || return 0
+  printf '\n  %s' "certfile: $LAB_DIR/tls/server.crt" "keyfile: $LAB_DIR/tls/server.key" \
+    "cafile: $LAB_DIR/tls/ca.crt" "verify_client: required"
+}
+
+# make_certificates: for LAB_TLS=1, with the openssl CLI, in $LAB_DIR/tls (valid 7 days, EC P-256):
+#   ca.crt          the lab's CA;   server.crt  every member's REST API: SAN IP:127.0.0.1, DNS:localhost
+#   client.crt      the exporter's (and patronictl's) client certificate, CN=patroni_exporter
+#   other-ca.crt, other-client.crt   an unrelated CA and a client certificate it signed: must be refused
+# Keys are 0600, owned by the lab user (patronictl and Patroni read them; root reads them anyway).
+make_certificates() {
+  local d=$LAB_DIR/tls
+  mkdir -p "$d"
+  new_ca "$d/ca" "patroni_exporter lab CA"
+  new_leaf "$d/server" "$d/ca" "127.0.0.1" "serverAuth,clientAuth" "IP:127.0.0.1,DNS:localhost"
+  new_leaf "$d/client" "$d/ca" "patroni_exporter" "clientAuth" ""
+  new_ca "$d/other-ca" "unrelated CA"
+  new_leaf "$d/other-client" "$d/other-ca" "patroni_exporter" "clientAuth" ""
+  rm -f "$d"/*.csr "$d"/*.ext
+  chown -R "$LAB_USER:$LAB_USER" "$d"
+  chmod 0755 "$d"
+  chmod 0644 "$d"/*.crt
+  chmod 0600 "$d"/*.key
+}
+
+new_ca() {   # new_ca STEM CN
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj "/CN=$2" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$1.key" -out "$1.crt" 2>/dev/null || die "openssl could not make CA $1.crt"
+}
+
+new_leaf() {   # new_leaf STEM CA_STEM CN EXTENDED_KEY_USAGE SUBJECT_ALT_NAMES
+  {
+    echo "basicConstraints=critical,CA:FALSE"
+    echo "keyUsage=critical,digitalSignature"
+    echo "extendedKeyUsage=$4"
+    echo "subjectKeyIdentifier=hash"
+    echo "authorityKeyIdentifier=keyid"
+    [ -z "$5" ] || echo "subjectAltName=$5"
+  } >"$1.ext"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$3" \
+    -keyout "$1.key" -out "$1.csr" 2>/dev/null || die "openssl could not make $1.csr"
+  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -days 7 \
+    -set_serial "0x$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" -extfile "$1.ext" -out "$1.crt" 2>/dev/null ||
+    die "openssl could not make $1.crt"
+}
+
 start_etcd() {
   local url=http://127.0.0.1:$LAB_ETCD_PORT peer=http://127.0.0.1:$LAB_ETCD_PEER_PORT
   # The first two arguments are fixed: etcd_needle recognises the process by them.
@@ -608,6 +702,7 @@ mismatch() {
     m+=("LAB_LOOP_WAIT $LAB_LOOP_WAIT->$req_loop_wait")
   [ -z "$req_retry_timeout_set" ] || [ "$req_retry_timeout" = "$LAB_RETRY_TIMEOUT" ] ||
     m+=("LAB_RETRY_TIMEOUT $LAB_RETRY_TIMEOUT->$req_retry_timeout")
+  [ -z "$req_tls_set" ] || [ "$req_tls" = "$LAB_TLS" ] || m+=("LAB_TLS $LAB_TLS->$req_tls")
   echo "${m[*]}"
 }
 
@@ -636,7 +731,7 @@ cmd_up() {
   LAB_USER=$req_user; lookup_user   # load_state may have set the old lab's
 
   LAB_MEMBERS=$req_members LAB_SCOPE=$req_scope LAB_TTL=$req_ttl LAB_LOOP_WAIT=$req_loop_wait
-  LAB_RETRY_TIMEOUT=$req_retry_timeout
+  LAB_RETRY_TIMEOUT=$req_retry_timeout LAB_TLS=$req_tls
   NAMES=(); for ((i = 1; i <= LAB_MEMBERS; i++)); do NAMES+=("node$i"); done
 
   # $LAB_DIR: root's, world-traversable (pitfall 9); what the lab user writes lives in subdirectories it owns.
@@ -657,9 +752,10 @@ cmd_up() {
   read -r LAB_ETCD_PORT LAB_ETCD_PEER_PORT <<<"${ports[0]}"
   read -ra REST_PORTS <<<"${ports[1]}"
   read -ra PG_PORTS <<<"${ports[2]}"
-  URLS=(); for i in "${!NAMES[@]}"; do URLS+=("http://127.0.0.1:${REST_PORTS[$i]}"); done
+  URLS=(); for i in "${!NAMES[@]}"; do URLS+=("$(scheme)://127.0.0.1:${REST_PORTS[$i]}"); done
   LAB_ETCD_URL=http://127.0.0.1:$LAB_ETCD_PORT
 
+  [ "$LAB_TLS" != 1 ] || make_certificates
   write_configs
   write_state "$LAB_DIR/state.env"
 
@@ -752,7 +848,9 @@ cmd_start_patroni() {
   start_patroni "$1"
   for i in "${!NAMES[@]}"; do [ "${NAMES[$i]}" = "$1" ] && url=${URLS[$i]}; done
   deadline=$(( $(now_us) + 30000000 ))
-  until curl -sf --noproxy '*' --max-time 2 -o /dev/null "$url/patroni"; do
+  local -a tls_args
+  mapfile -t tls_args < <(curl_tls)
+  until curl -sf --noproxy '*' --max-time 2 "${tls_args[@]}" -o /dev/null "$url/patroni"; do
     proc_is "$(patroni_pid "$1")" "$(patroni_needle "$1")" || { tail -n 20 "$LAB_DIR/logs/$1-patroni.log" >&2; die "patroni of $1 exited"; }
     [ "$(now_us)" -lt "$deadline" ] || die "patroni of $1 does not answer on $url after 30 s"
     sleep 0.1

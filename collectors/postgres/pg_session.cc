@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <set>
 
 namespace patroni_exporter {
 namespace {
@@ -128,11 +129,41 @@ std::optional<PgRows> PgSession::Query(const std::string& sql, Deadline deadline
   return rows;
 }
 
+namespace {
+
+// libpq's parse errors quote the piece of the string they stumbled on: a bare word (`missing "=" after "..."`),
+// an unknown keyword, a whole URI with a bad escape. That piece may be a password typed in the wrong place, so
+// whatever is quoted and is not a libpq keyword (or "=") is withheld.
+std::string WithoutQuotedInput(const std::string& message) {
+  std::set<std::string> keywords = {"="};
+  if (PQconninfoOption* defaults = PQconndefaults()) {
+    for (PQconninfoOption* o = defaults; o->keyword != nullptr; ++o) keywords.insert(o->keyword);
+    PQconninfoFree(defaults);
+  }
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < message.size()) {
+    const std::size_t open = message.find('"', pos);
+    const std::size_t close = open == std::string::npos ? open : message.find('"', open + 1);
+    if (close == std::string::npos) {
+      out += message.substr(pos, open == std::string::npos ? open : open - pos);
+      if (open != std::string::npos) out += "\"<withheld>";
+      break;
+    }
+    const std::string quoted = message.substr(open + 1, close - open - 1);
+    out += message.substr(pos, open - pos) + "\"" + (keywords.count(quoted) ? quoted : "<withheld>") + "\"";
+    pos = close + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string CheckConninfo(const std::string& conninfo) {
   char* message = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &message);
   if (options == nullptr) {
-    std::string reason = message != nullptr ? Trimmed(message) : "invalid connection string";
+    std::string reason = message != nullptr ? WithoutQuotedInput(Trimmed(message)) : "invalid connection string";
     PQfreemem(message);
     return reason;
   }

@@ -94,6 +94,11 @@ void FakeHttpServer::Serve(int fd) {
     recorded.method = request.substr(0, sp1);
     recorded.path = request.substr(sp1 + 1, sp2 - sp1 - 1);
   }
+  const std::size_t end_of_line = request.find("\r\n");
+  recorded.request_line = request.substr(0, end_of_line);
+  const std::size_t end_of_head = request.find("\r\n\r\n");
+  recorded.head = request.substr(0, end_of_head);
+  if (end_of_head != std::string::npos) recorded.extra_bytes = request.size() - end_of_head - 4;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     requests_.push_back(recorded);

@@ -33,6 +33,9 @@ struct FakeReply {
 struct RecordedRequest {
   std::string method;
   std::string path;
+  std::string request_line;     // as received, without CRLF: "GET /patroni HTTP/1.1"
+  std::string head;             // everything received up to the blank line (request line and headers)
+  std::size_t extra_bytes = 0;  // bytes received after the head within the first read(s): a body, if any
 };
 
 class FakeHttpServer {

@@ -1,5 +1,6 @@
 #include "tests/support/lab.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -23,7 +24,11 @@ namespace patroni_exporter::testing {
 
 std::map<std::string, std::string> ReadLabEnv() {
   const char* dir = std::getenv("LAB_DIR");
-  std::ifstream in(std::string(dir ? dir : "/tmp/patroni-exporter-lab") + "/lab.env");
+  return ReadLabEnvAt(dir ? dir : "/tmp/patroni-exporter-lab");
+}
+
+std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir) {
+  std::ifstream in(lab_dir + "/lab.env");
   std::map<std::string, std::string> env;
   for (std::string line; std::getline(in, line);) {
     const std::size_t eq = line.find('=');
@@ -85,7 +90,13 @@ std::optional<double> Find(const std::string& text, const std::string& family,
   return std::nullopt;
 }
 
-ExporterProcess::ExporterProcess(const std::vector<std::string>& flags) {
+ExporterProcess::ExporterProcess(const std::vector<std::string>& flags) { Launch(flags, {}); }
+
+ExporterProcess::ExporterProcess(const std::vector<std::string>& flags, const ExporterLaunch& launch) {
+  Launch(flags, launch);
+}
+
+void ExporterProcess::Launch(const std::vector<std::string>& flags, const ExporterLaunch& launch) {
   port_ = FreePort();
   std::vector<std::string> args = {PATRONI_EXPORTER_BINARY, "--web.listen-address",
                                    "127.0.0.1:" + std::to_string(port_)};
@@ -93,11 +104,39 @@ ExporterProcess::ExporterProcess(const std::vector<std::string>& flags) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+  // The environment: ours, minus every NAME the launch sets, plus the launch's.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    bool replaced = false;
+    for (const std::string& set : launch.env) {
+      replaced = replaced || entry.substr(0, entry.find('=') + 1) == set.substr(0, set.find('=') + 1);
+    }
+    if (!replaced) env_strings.push_back(entry);
+  }
+  for (std::size_t i = 0; i < launch.env.size(); ++i) {  // the last of one NAME wins
+    const std::string name = launch.env[i].substr(0, launch.env[i].find('=') + 1);
+    bool later = false;
+    for (std::size_t j = i + 1; j < launch.env.size(); ++j) later = later || launch.env[j].rfind(name, 0) == 0;
+    if (!later) env_strings.push_back(launch.env[i]);
+  }
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!launch.output_file.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, launch.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
+  const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
     pid_ = -1;
     return;
   }
-  for (int i = 0; i < 100 && !ready_; ++i) {
+  int ignored = 0;
+  for (int i = 0; i < 100 && !ready_ && !Exited(&ignored); ++i) {
     long status = 0;
     Get("/-/healthy", &status);
     ready_ = status == 200;
@@ -115,7 +154,22 @@ std::string ExporterProcess::Get(const std::string& path, long* status) const {
   return r.transport_ok() ? r.body : "";
 }
 
+bool ExporterProcess::Exited(int* exit_code) {
+  if (exit_code_ < 0 && pid_ > 0) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+  }
+  if (exit_code_ >= 0) *exit_code = exit_code_;
+  return exit_code_ >= 0;
+}
+
 bool ExporterProcess::Stop() {
+  if (exit_code_ >= 0) {  // already gone on its own
+    pid_ = -1;
+    return exit_code_ == 0;
+  }
   if (pid_ <= 0) return false;
   kill(pid_, SIGTERM);
   int status = 0;

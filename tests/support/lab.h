@@ -13,6 +13,8 @@ namespace patroni_exporter::testing {
 
 // The running lab's lab.env (LAB_DIR, default /tmp/patroni-exporter-lab); empty when no lab runs.
 std::map<std::string, std::string> ReadLabEnv();
+// The lab.env of the lab in `lab_dir`; empty when no lab runs there.
+std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir);
 std::vector<std::string> Split(const std::string& text);
 // Runs a shell command, returns its stdout.
 std::string RunCommand(const std::string& command);
@@ -26,10 +28,18 @@ int FreePort();
 std::optional<double> Find(const std::string& text, const std::string& family,
                            const std::vector<std::string>& label_parts);
 
+// How to start the exporter, beyond its flags.
+struct ExporterLaunch {
+  std::string output_file;       // its stdout and stderr are appended here; empty: this process's own
+  std::vector<std::string> env;  // NAME=VALUE set for it (replacing this process's NAME; the last one wins)
+};
+
 // The real patroni_exporter binary on a free local port, stopped with SIGTERM on destruction.
 class ExporterProcess {
  public:
   explicit ExporterProcess(const std::vector<std::string>& flags);
+  // Waits until /-/healthy answers (ready()) or the process exits (Exited()), at most 5 s.
+  ExporterProcess(const std::vector<std::string>& flags, const ExporterLaunch& launch);
   ~ExporterProcess();
   ExporterProcess(const ExporterProcess&) = delete;
   ExporterProcess& operator=(const ExporterProcess&) = delete;
@@ -40,12 +50,17 @@ class ExporterProcess {
   std::string Get(const std::string& path, long* status = nullptr) const;
   // Stops it and returns whether it exited 0.
   bool Stop();
+  // Whether it has exited on its own (without Stop); then *exit_code is its status (128 + signal if killed).
+  bool Exited(int* exit_code);
   pid_t pid() const { return pid_; }
 
  private:
+  void Launch(const std::vector<std::string>& flags, const ExporterLaunch& launch);
+
   int port_ = 0;
   pid_t pid_ = -1;
   bool ready_ = false;
+  int exit_code_ = -1;  // >= 0 once reaped by Exited()
 };
 
 }  // namespace patroni_exporter::testing
