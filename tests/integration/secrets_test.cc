@@ -1,12 +1,14 @@
 // A planted password never leaves the exporter: not in its logs (at debug level, logfmt and json), not in
 // labels or values, error messages, the landing page, /probe or /-/healthy.
 //
-// The password is planted in every place one can legitimately give one: PGPASSWORD, a passfile, and a client
-// key file (whose content is secret); and in the one place that is refused, the DSN template. The real binary
-// runs through errors (wrong password from each source, unreachable database, a bad DSN, bad TLS) against the
-// TLS lab's real Patroni and PostgreSQL (see patroni_tls_test.cc for that lab), and everything it printed
-// (stdout and stderr) and served is searched for the password. Each run also checks that its error really
-// happened, so a run that never reached the failing code cannot pass by accident.
+// The password is planted in every place one can legitimately give one: PGPASSWORD, a passfile, a client key
+// file (whose content is secret) and a basic_auth_users password of --web.config.file (sent by clients, right
+// and wrong); and in the one place that is refused, the DSN template. The real binary runs through errors (wrong
+// password from each source, unreachable database, a bad DSN, bad TLS) against the TLS lab's real Patroni and
+// PostgreSQL (see patroni_tls_test.cc for that lab), and everything it printed (stdout and stderr) and served is
+// searched for the password. Each run also checks that its error really happened, so a run that never reached the
+// failing code cannot pass by accident.
+#include <crypt.h>
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -137,6 +139,59 @@ class SecretsTest : public ::testing::Test {
     run.printed = Slurp(out);
   }
 
+  // A bcrypt hash of `password` at the lowest cost (the exporter accepts any cost; this keeps the test fast).
+  static std::string Bcrypt(const std::string& password) {
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    if (crypt_gensalt_rn("$2b$", 4, nullptr, 0, salt, sizeof salt) == nullptr) return "";
+    crypt_data data{};
+    const char* hash = crypt_r(password.c_str(), salt, &data);
+    return hash != nullptr && hash[0] == '$' ? hash : "";
+  }
+  // GET base + path with basic auth; the body, the status in *status.
+  static std::string AuthGet(const std::string& url, const std::string& user, const std::string& password,
+                             long* status) {
+    std::string body;
+    CURL* curl = curl_easy_init();
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERNAME, user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, password.c_str());
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 15L);
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t size, size_t n, void* out) {
+          static_cast<std::string*>(out)->append(p, size * n);
+          return size * n;
+        });
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    *status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(curl);
+    return body;
+  }
+  // Starts the exporter behind basic auth (user `scraper` has the planted password), sends the password with
+  // the right user (200), with an unknown user and as the wrong password of `other` (401 each), and stops it.
+  void ExecuteWithBasicAuth(ExporterRun& run, const std::string& format) {
+    const std::string out = dir_ + "/" + run.what + "-" + format + ".out";
+    std::vector<std::string> flags = {"--patroni.url", urls_[0], "--patroni.timeout", "3s",
+                                      "--log.level",   "debug",  "--log.format",      format};
+    flags.insert(flags.end(), run.flags.begin(), run.flags.end());
+    ExporterProcess exporter(flags, ExporterLaunch{out, {}});
+    ASSERT_TRUE(exporter.ready()) << run.what << ": " << Slurp(out);
+    long status = 0;
+    for (const std::string& path : std::vector<std::string>{"/metrics", "/", "/probe?target=" + urls_[0]}) {
+      run.served += AuthGet(exporter.base_url() + path, "scraper", secret_, &status);
+      EXPECT_EQ(status, 200) << path;
+      run.served += AuthGet(exporter.base_url() + path, "nobody-" + secret_.substr(0, 4), secret_, &status);
+      EXPECT_EQ(status, 401) << path;
+      run.served += AuthGet(exporter.base_url() + path, "other", secret_, &status);
+      EXPECT_EQ(status, 401) << path;
+    }
+    run.served += exporter.Get("/metrics", &status);  // no credentials at all
+    EXPECT_EQ(status, 401);
+    EXPECT_TRUE(exporter.Stop());
+    run.printed = Slurp(out);
+    EXPECT_THAT(run.printed, HasSubstr("other"));  // the failed checks were logged (by user name)
+  }
+
   void ExpectNoSecret(const ExporterRun& run, const std::vector<std::string>& also_secret = {}) {
     EXPECT_FALSE(run.printed.empty()) << run.what << ": nothing printed at debug level?";
     for (const std::string& s : also_secret) {
@@ -219,9 +274,15 @@ TEST_F(SecretsTest, PlantedPasswordIsNeverPrintedOrServed) {
       ExpectNoSecret(refused);
     }
 
-    // 6. TODO(basic auth, --web.config.file): once the exporter serves behind basic_auth_users (another
-    //    branch), plant the password here too: run with a web config whose user's password is secret_ (its
-    //    bcrypt hash in the file), scrape with the right and a wrong password, and ExpectNoSecret on the run.
+    // 6. Basic auth (--web.config.file): the password of a basic_auth_users entry, sent by a client with the
+    //    right and with a wrong user, and sent as the wrong password of another user. Only its bcrypt hash is in
+    //    the file (the hash is not the password; the test checks the password alone).
+    const std::string web_config = dir_ + "/web.yml";
+    WriteSecretFile(web_config, "basic_auth_users:\n  scraper: '" + Bcrypt(secret_) + "'\n  other: '" +
+                                    Bcrypt("not-" + secret_) + "'\n");
+    ExporterRun basic_auth{"basic-auth", {"--web.config.file", web_config}};
+    ExecuteWithBasicAuth(basic_auth, format);
+    ExpectNoSecret(basic_auth);
   }
 }
 
