@@ -1,5 +1,6 @@
 #include "tests/support/lab.h"
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -105,7 +106,11 @@ ExporterProcess::ExporterProcess(const std::vector<std::string>& flags) {
   }
 }
 
-ExporterProcess::~ExporterProcess() { Stop(); }
+ExporterProcess::~ExporterProcess() {
+  // Any other exit than 0 on SIGTERM fails the test: a crash, or a sanitizer report (LeakSanitizer runs at exit),
+  // which is on the exporter's stderr, the test's own.
+  if (pid_ > 0) EXPECT_TRUE(Stop()) << "the exporter did not exit 0 on SIGTERM (a sanitizer report above?)";
+}
 
 std::string ExporterProcess::Get(const std::string& path, long* status) const {
   HttpClientOptions options;

@@ -26,7 +26,8 @@ int FreePort();
 std::optional<double> Find(const std::string& text, const std::string& family,
                            const std::vector<std::string>& label_parts);
 
-// The real patroni_exporter binary on a free local port, stopped with SIGTERM on destruction.
+// The real patroni_exporter binary on a free local port, stopped with SIGTERM on destruction, where an exit
+// status other than 0 is a test failure (EXPECT).
 class ExporterProcess {
  public:
   explicit ExporterProcess(const std::vector<std::string>& flags);
