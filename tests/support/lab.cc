@@ -109,7 +109,9 @@ ExporterProcess::ExporterProcess(const std::vector<std::string>& flags) {
 ExporterProcess::~ExporterProcess() {
   // Any other exit than 0 on SIGTERM fails the test: a crash, or a sanitizer report (LeakSanitizer runs at exit),
   // which is on the exporter's stderr, the test's own.
-  if (pid_ > 0) EXPECT_TRUE(Stop()) << "the exporter did not exit 0 on SIGTERM (a sanitizer report above?)";
+  if (pid_ > 0) {
+    EXPECT_TRUE(Stop()) << "the exporter did not exit 0 on SIGTERM (a sanitizer report above?)";
+  }
 }
 
 std::string ExporterProcess::Get(const std::string& path, long* status) const {
