@@ -268,6 +268,13 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        # An exporter exits 0 on SIGTERM; anything else is a crash or a sanitizer report (a sanitizer build
+        # reports leaks at exit), which is in the log.
+        bad = ["%s exited with %d" % (p.args[0], p.returncode) for p in procs
+               if p.args[0] == args.exporter and p.returncode != 0]
+        if bad:
+            log.flush()
+            fail("; ".join(bad) + "; log:\n" + open(log.name).read())
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d problems" % len(errors))
     return 1 if errors else 0

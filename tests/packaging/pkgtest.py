@@ -196,5 +196,10 @@ class Exporter:
         return self.proc.returncode if self.proc else None
 
     def __exit__(self, *exc):
-        self.stop(kill=self.kill_on_exit)
+        # Dead before we stopped it, or not 0 on SIGTERM: a crash or a sanitizer report (a sanitizer build
+        # reports at exit too), which is in its output.
+        died = self.proc is not None and self.proc.poll() is not None
+        code = self.stop(kill=self.kill_on_exit)
+        if died or (not self.kill_on_exit and code != 0):
+            raise RuntimeError(f"exited with {code}: {' '.join(self.argv)}\n{self.proc.stdout.read()}")
         return False

@@ -207,6 +207,9 @@ def exporter_names(root, binary):
                 proc.kill()
                 proc.wait()
         fake.shutdown()
+    # Anything but 0 on SIGTERM is a crash or a sanitizer report (a sanitizer build reports leaks at exit).
+    if proc.returncode != 0:
+        sys.exit("the exporter exited with %d: %s" % (proc.returncode, proc.stderr.read().decode()))
     return {re.match(r"[A-Za-z_:][A-Za-z0-9_:]*", l).group(0) for l in text.splitlines()
             if l.strip() and not l.startswith("#")}
 

@@ -34,7 +34,8 @@ struct ExporterLaunch {
   std::vector<std::string> env;  // NAME=VALUE set for it (replacing this process's NAME; the last one wins)
 };
 
-// The real patroni_exporter binary on a free local port, stopped with SIGTERM on destruction.
+// The real patroni_exporter binary on a free local port, stopped with SIGTERM on destruction, where an exit
+// status other than 0 is a test failure (EXPECT).
 class ExporterProcess {
  public:
   explicit ExporterProcess(const std::vector<std::string>& flags);
