@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -120,15 +121,25 @@ bool CheckKeys(const YAML::Node& node, const std::set<std::string>& known, const
 }  // namespace
 
 bool LoadConfigFile(const std::string& path, const TlsClientOptions& default_tls, Config* config, std::string* error) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    *error = path + ": cannot read the file";
+    return false;
+  }
+  std::ostringstream text;
+  text << file.rdbuf();  // an empty file sets text's failbit and leaves it empty: YAML then says what is missing
+  return LoadConfigText(text.str(), path, default_tls, config, error);
+}
+
+bool LoadConfigText(const std::string& text, const std::string& name, const TlsClientOptions& default_tls,
+                    Config* config, std::string* error) {
   auto fail = [&](const std::string& message) {
-    *error = path + ": " + message;
+    *error = name + ": " + message;
     return false;
   };
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return fail("cannot read the file");
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return fail(std::string("invalid YAML: ") + e.what());
   }
