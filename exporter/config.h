@@ -34,8 +34,8 @@ struct Config {
   std::string postgres_dsn_template;
   bool process_collector = true;
 
-  // /probe: targets matching one of these (full match against "HOST:PORT") are allowed besides the configured
-  // seeds and the members discovered from them.
+  // /probe: targets matching one of these (full match against "HOST:PORT"; ECMAScript, at most 1024 characters
+  // each) are allowed besides the configured seeds and the members discovered from them.
   std::vector<std::string> probe_allowed_targets;
 
   std::string listen_address = ":9547";  // as given

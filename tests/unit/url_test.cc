@@ -44,6 +44,12 @@ TEST(UrlTest, CredentialsAreRefusedWithoutEchoingThem) {
   EXPECT_EQ(result.find("s3cret"), std::string::npos);
 }
 
+// A 16 KB /probe host reached std::regex_match, which recursed per character (tests/fuzz/regressions/probe_query/).
+TEST(UrlTest, RefusesHostsLongerThanDnsAllows) {
+  EXPECT_EQ(Normalized("http://" + std::string(253, 'a') + ":8008"), "http://" + std::string(253, 'a') + ":8008");
+  EXPECT_EQ(Normalized("http://" + std::string(254, 'a') + ":8008"), "error: URL host longer than 253 characters");
+}
+
 TEST(UrlTest, RefusesPortZero) {
   EXPECT_EQ(Normalized("http://h:0/"), "error: URL \"http://h:0/\": port must be 1 to 65535");
 }
