@@ -48,7 +48,8 @@ mkdir -p "$build"
 nice -n "$nice_level" cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPATRONI_EXPORTER_TESTS=OFF -DPATRONI_EXPORTER_FUZZ=ON >"$build/cmake.log" 2>&1 ||
   { cat "$build/cmake.log" >&2; exit 2; }
-nice -n "$nice_level" cmake --build "$build" -j "${FUZZ_BUILD_JOBS:-2}" \
+# One build at a time in the directory (several fuzz.sh may share it); flock comes with util-linux.
+flock "$build/.build.lock" nice -n "$nice_level" cmake --build "$build" -j "${FUZZ_BUILD_JOBS:-2}" \
   --target "${targets[@]/#/fuzz_}" >"$build/build.log" 2>&1 || { tail -50 "$build/build.log" >&2; exit 2; }
 binary_dir() { dirname "$(find "$build" -name "fuzz_$1" -type f -perm -u+x | head -1)"; }
 bin_dir=$(binary_dir "${targets[0]}")

@@ -32,7 +32,7 @@ PgRow ToRow(const nlohmann::json& object) {
       const std::string text = value.get<std::string>();
       row[key] = text.substr(0, text.find('\0'));
     } else if (value.is_boolean()) {
-      row[key] = value.get<bool>() ? "t" : "f";
+      row[key] = std::string(value.get<bool>() ? "t" : "f");  // not a char*: GCC 12 warns (-Wrestrict)
     } else {
       row[key] = value.dump();
     }
