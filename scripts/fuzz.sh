@@ -12,7 +12,7 @@
 #
 # Environment: FUZZ_BUILD_DIR (build-fuzz), FUZZ_CXX (clang++-14), FUZZ_JOBS (targets run at once: 1),
 # FUZZ_BUILD_JOBS (2), FUZZ_NICE (19), FUZZ_RSS_LIMIT_MB (2048), FUZZ_TIMEOUT (per input, seconds: 10),
-# FUZZ_EXTRA_ARGS (more libFuzzer flags).
+# FUZZ_EXTRA_ARGS (more libFuzzer flags), UBSAN_OPTIONS (halt_on_error=1:print_stacktrace=1).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +21,9 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 cxx=${FUZZ_CXX:-clang++-14}
 jobs=${FUZZ_JOBS:-1}
 nice_level=${FUZZ_NICE:-19}
+
+# UBSan only prints by default; make undefined behaviour a crash that libFuzzer keeps an input for.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 seconds=60
 if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
