@@ -37,6 +37,12 @@ std::optional<BaseUrl> ParseBaseUrl(const std::string& text, std::string* error)
     *error = "out of memory";
     return std::nullopt;
   }
+  // libcurl reads a C string: after a NUL it would parse a prefix of what was given (found by fuzzing,
+  // tests/fuzz/regressions/base_url/). Other control bytes have no place in a URL either, and would reach logs.
+  if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    *error = "URL has a control character (byte < 0x20, or 0x7f); write http://HOST:PORT or https://HOST:PORT";
+    return std::nullopt;
+  }
   if (text.find("://") == std::string::npos) {
     *error = "URL \"" + text + "\" has no scheme: write http://HOST:PORT or https://HOST:PORT";
     return std::nullopt;
@@ -72,16 +78,31 @@ std::optional<BaseUrl> ParseBaseUrl(const std::string& text, std::string* error)
     *error = "URL \"" + text + "\" has no host";
     return std::nullopt;
   }
+  // DNS names end at 253 characters (RFC 1035), IPv6 literals earlier. A longer host from a /probe request would
+  // reach the --probe.allowed-target expressions, which std::regex matches recursively: a 16 KB host overflowed
+  // the stack with a pattern like "(a|b)*" (a hand-made input of the probe_query fuzz target, kept in
+  // tests/fuzz/regressions/probe_query/).
+  if (out.host.size() > 253) {
+    *error = "URL host longer than 253 characters";
+    return std::nullopt;
+  }
   char* port = nullptr;
   if (curl_url_get(url.get(), CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK && port != nullptr) {
     out.port = std::atoi(port);
     curl_free(port);
+  }
+  // libcurl takes ":0"; nothing listens there (found by fuzzing).
+  if (out.port < 1 || out.port > 65535) {
+    *error = "URL \"" + text + "\": port must be 1 to 65535";
+    return std::nullopt;
   }
   std::string path = Part(url.get(), CURLUPART_PATH).value_or("");
   while (!path.empty() && path.back() == '/') path.pop_back();
   const std::string suffix = "/patroni";
   if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
     path.resize(path.size() - suffix.size());
+    // "/prefix//patroni" leaves "/prefix/": the prefix never ends with "/" (found by fuzzing).
+    while (!path.empty() && path.back() == '/') path.pop_back();
   }
   out.path = path;
   return out;

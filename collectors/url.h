@@ -24,7 +24,8 @@ struct BaseUrl {
 
 // Accepts "http(s)://host[:port][/prefix]", also with a trailing "/" or a trailing "/patroni" (Patroni's own
 // api_url form). Refuses other schemes, credentials in the URL (secrets never travel in flags or labels), query
-// strings and fragments. On failure returns empty and sets *error.
+// strings, fragments, control characters (a NUL included: libcurl would parse only what precedes it), port 0 and
+// hosts longer than 253 characters. On failure returns empty and sets *error.
 std::optional<BaseUrl> ParseBaseUrl(const std::string& text, std::string* error);
 
 }  // namespace patroni_exporter

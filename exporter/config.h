@@ -35,8 +35,8 @@ struct Config {
   std::string postgres_dsn_template;
   bool process_collector = true;
 
-  // /probe: targets matching one of these (full match against "HOST:PORT") are allowed besides the configured
-  // seeds and the members discovered from them.
+  // /probe: targets matching one of these (full match against "HOST:PORT"; ECMAScript, at most 1024 characters
+  // each) are allowed besides the configured seeds and the members discovered from them.
   std::vector<std::string> probe_allowed_targets;
 
   std::string listen_address = ":9547";  // as given
@@ -64,6 +64,10 @@ FlagsResult ParseFlags(int argc, const char* const argv[]);
 // The clusters and probe allow-list of a --config.file (YAML; README "Configuration file"). Strict: unknown
 // keys are errors. On failure returns false and sets *error to one line naming the file and the problem.
 bool LoadConfigFile(const std::string& path, const TlsClientOptions& default_tls, Config* config, std::string* error);
+// The same from the file's text; `name` (the path) starts every error. What LoadConfigFile runs after reading the
+// file, and what the fuzz target tests/fuzz/config_file_fuzz.cc feeds. Never throws.
+bool LoadConfigText(const std::string& text, const std::string& name, const TlsClientOptions& default_tls,
+                    Config* config, std::string* error);
 
 // "5s", "500ms", "1m", "1.5s", "2h"; a bare number is seconds. Empty on anything else or a negative value.
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);

@@ -161,9 +161,11 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
   CheckType(o, "pending_restart_reason", &json::is_object, "object", "", w);
   if (const json* reasons = GetObject(o, "pending_restart_reason")) {
     // {"max_connections": {"old_value": "100", "new_value": "200"}}; values as Patroni printed them.
-    for (const auto& [parameter, change] : reasons->items()) {
+    for (const auto& item : reasons->items()) {
+      // Not a structured binding: clang before 16 cannot capture one in a lambda (the fuzz build uses clang 14).
+      const json& change = item.value();
       NodeStatus::RestartReason reason;
-      reason.parameter = parameter;
+      reason.parameter = item.key();
       const auto text = [&change](const char* key) -> std::string {
         if (!change.is_object() || !change.contains(key)) return "";
         const json& v = change.at(key);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <string_view>
 
 namespace patroni_exporter {
 namespace {
@@ -62,26 +63,47 @@ std::optional<double> PgLsn(const PgRow& row, const std::string& column) {
 std::optional<double> PgIntervalSeconds(const PgRow& row, const std::string& column) {
   const std::optional<std::string> text = PgText(row, column);
   if (!text || text->empty()) return std::nullopt;
-  // PostgreSQL's default IntervalStyle (postgres): "[N day[s] ]HH:MM:SS[.ffffff]"; lags are never negative.
-  if ((*text)[0] == '-') return std::nullopt;
-  std::string rest = *text;
+  // PostgreSQL's default IntervalStyle (postgres): "[N day[s] ]HH:MM:SS[.ffffff]", or "N day[s]" alone; lags are
+  // never negative. Read strictly, digit by digit: strtod and sscanf("%d:%d:%lf") also took "nan day",
+  // "00:00:nan", " -1 day" and out-of-range ints (found by fuzzing, tests/fuzz/regressions/pg_values/).
+  const std::string_view all = *text;
+  std::size_t pos = 0;
+  // `min` to `max` decimal digits at `pos` and no more (at most 9: exact in a double, far beyond any lag).
+  const auto digits = [&](std::size_t min, std::size_t max) -> std::optional<double> {
+    const std::size_t from = pos;
+    double value = 0;
+    while (pos < all.size() && pos - from < max && all[pos] >= '0' && all[pos] <= '9') {
+      value = value * 10 + (all[pos++] - '0');
+    }
+    if (pos - from < min || (pos < all.size() && all[pos] >= '0' && all[pos] <= '9')) return std::nullopt;
+    return value;
+  };
   double days = 0;
-  const std::size_t day = rest.find(" day");
-  if (day != std::string::npos) {
-    char* end = nullptr;
-    days = std::strtod(rest.c_str(), &end);
-    if (end != rest.c_str() + day) return std::nullopt;
-    const std::size_t space = rest.find(' ', day + 1);
-    rest = space == std::string::npos ? "00:00:00" : rest.substr(space + 1);
+  if (all.find(" day") != std::string_view::npos) {
+    const std::optional<double> d = digits(1, 9);
+    if (!d) return std::nullopt;
+    days = *d;
+    if (all.substr(pos, 4) != " day") return std::nullopt;
+    pos += 4;
+    if (pos < all.size() && all[pos] == 's') ++pos;
+    if (pos == all.size()) return days * 86400;
+    if (all[pos++] != ' ') return std::nullopt;
   }
-  int hours = 0, minutes = 0;
-  double seconds = 0;
-  char tail = 0;
-  if (std::sscanf(rest.c_str(), "%d:%d:%lf%c", &hours, &minutes, &seconds, &tail) != 3 || hours < 0 || minutes < 0 ||
-      minutes > 59 || seconds < 0 || seconds >= 61) {
-    return std::nullopt;
+  const std::optional<double> hours = digits(1, 9);
+  if (!hours || pos >= all.size() || all[pos++] != ':') return std::nullopt;
+  const std::optional<double> minutes = digits(2, 2);
+  if (!minutes || *minutes > 59 || pos >= all.size() || all[pos++] != ':') return std::nullopt;
+  const std::optional<double> whole = digits(2, 2);
+  if (!whole) return std::nullopt;
+  double seconds = *whole;
+  if (pos < all.size() && all[pos] == '.') {
+    const std::size_t from = ++pos;
+    const std::optional<double> fraction = digits(1, 9);
+    if (!fraction) return std::nullopt;
+    seconds += *fraction / std::pow(10.0, static_cast<double>(pos - from));
   }
-  return days * 86400 + hours * 3600.0 + minutes * 60.0 + seconds;
+  if (pos != all.size() || seconds >= 61) return std::nullopt;
+  return days * 86400 + *hours * 3600 + *minutes * 60 + seconds;
 }
 
 std::optional<double> LsnDiff(const std::optional<std::string>& to, const std::optional<std::string>& from) {

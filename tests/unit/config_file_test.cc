@@ -86,5 +86,19 @@ TEST(ConfigFileTest, TheSameSeedInTwoClustersIsRefused) {
             "patroni_exporter: error: seed http://a:8008 is given twice\nRun 'patroni_exporter --help' for usage.\n");
 }
 
+// 20000 nested groups overflowed the stack in std::regex's compiler (tests/fuzz/regressions/config_file/).
+TEST(ConfigFileTest, OverlongRegexIsRefusedBeforeCompiling) {
+  const std::string nested = std::string(20000, '(') + std::string(20000, ')');
+  Config config;
+  std::string error;
+  EXPECT_FALSE(LoadConfigText("clusters: [{seeds: [http://h:8008]}]\nprobe: {allowed_targets: ['" + nested + "']}\n",
+                              "x.yml", TlsClientOptions{}, &config, &error));
+  EXPECT_EQ(error, "x.yml: probe.allowed_targets: regular expression longer than 1024 characters");
+  const std::string fits = std::string(512, '(') + std::string(512, ')');
+  EXPECT_TRUE(LoadConfigText("clusters: [{seeds: [http://h:8008]}]\nprobe: {allowed_targets: ['" + fits + "']}\n",
+                             "x.yml", TlsClientOptions{}, &config, &error))
+      << error;
+}
+
 }  // namespace
 }  // namespace patroni_exporter

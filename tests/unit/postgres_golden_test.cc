@@ -89,6 +89,24 @@ TEST(PgRowsTest, IntervalsInPostgresStyle) {
   EXPECT_FALSE(PgIntervalSeconds({}, "v"));
 }
 
+// strtod and sscanf took these (found by fuzzing, tests/fuzz/regressions/pg_values/).
+TEST(PgRowsTest, IntervalsAreReadStrictly) {
+  const auto seconds = [](const char* text) { return PgIntervalSeconds({{"v", std::string(text)}}, "v"); };
+  EXPECT_FALSE(seconds("nan day"));
+  EXPECT_FALSE(seconds("inf days 00:00:00"));
+  EXPECT_FALSE(seconds(" -1 day 00:00:01"));
+  EXPECT_FALSE(seconds("1e3 days"));
+  EXPECT_FALSE(seconds("00:00:nan"));
+  EXPECT_FALSE(seconds("00:00:1e1"));
+  EXPECT_FALSE(seconds("99999999999:00:00"));
+  EXPECT_FALSE(seconds("+1:00:00"));
+  EXPECT_FALSE(seconds("00:00:01."));
+  EXPECT_FALSE(seconds("00:00:01 "));
+  EXPECT_FALSE(seconds("1 dayz 00:00:00"));
+  EXPECT_DOUBLE_EQ(*seconds("1 day"), 86400);
+  EXPECT_DOUBLE_EQ(*seconds("123:00:00.000001"), 442800.000001);
+}
+
 TEST(PgRowsTest, LsnDifferencesAreExactBeyondTwoToThe53) {
   EXPECT_EQ(LsnDiff(std::string("0/D2A6238"), std::string("0/CBB4DD8")), 7279712);  // the capture's replay lag
   EXPECT_EQ(LsnDiff(std::string("FFFFFFFF/FFFFFFFF"), std::string("FFFFFFFF/FFFFFFFE")), 1);

@@ -44,5 +44,31 @@ TEST(UrlTest, CredentialsAreRefusedWithoutEchoingThem) {
   EXPECT_EQ(result.find("s3cret"), std::string::npos);
 }
 
+// A 16 KB /probe host reached std::regex_match, which recursed per character (tests/fuzz/regressions/probe_query/).
+TEST(UrlTest, RefusesHostsLongerThanDnsAllows) {
+  EXPECT_EQ(Normalized("http://" + std::string(253, 'a') + ":8008"), "http://" + std::string(253, 'a') + ":8008");
+  EXPECT_EQ(Normalized("http://" + std::string(254, 'a') + ":8008"), "error: URL host longer than 253 characters");
+}
+
+TEST(UrlTest, RefusesPortZero) {
+  EXPECT_EQ(Normalized("http://h:0/"), "error: URL \"http://h:0/\": port must be 1 to 65535");
+}
+
+TEST(UrlTest, PrefixNeverEndsWithASlash) {
+  EXPECT_EQ(Normalized("http://[::1]:8008/prefix//patroni"), "http://[::1]:8008/prefix");
+  EXPECT_EQ(Normalized("http://h:8008//patroni/"), "http://h:8008");
+}
+
+// libcurl parses a C string: "http://h:1\0@x" used to be accepted as http://h:1 (found by fuzzing).
+TEST(UrlTest, RefusesControlCharactersIncludingNul) {
+  const std::string refused =
+      "error: URL has a control character (byte < 0x20, or 0x7f); write http://HOST:PORT or https://HOST:PORT";
+  EXPECT_EQ(Normalized(std::string("http://h:8008\0@other:1", 22)), refused);
+  EXPECT_EQ(Normalized("http://h:8008/a\tb"), refused);
+  EXPECT_EQ(Normalized("http://h:8008\n"), refused);
+  EXPECT_EQ(Normalized("http://h:8008/\x7f"), refused);
+  EXPECT_EQ(Normalized("http://h:8008"), "http://h:8008");
+}
+
 }  // namespace
 }  // namespace patroni_exporter
