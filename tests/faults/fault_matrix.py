@@ -17,7 +17,8 @@ Then, for every field of the documented /patroni schema (the union of the fields
 tests/testdata/patroni, see its README), a body where that one field has the wrong type: the scrape answers,
 exactly that field's samples are gone (never a made-up 0), every other sample of the member is unchanged.
 At the end: every request the fake saw was a GET; RSS back within --rss-margin-kib of the baseline after the
-100 MB bodies; open file descriptors equal to the baseline.
+100 MB bodies (reported, not compared, with --sanitized: ASan keeps freed memory); open file descriptors equal
+to the baseline.
 Prints a markdown table (fault | endpoint | what the exporter did | pass); exits 1 on any failure.
 """
 import argparse
@@ -497,10 +498,15 @@ class Matrix:
         for _ in range(20):
             self.healthy("at the end")
         rss1, fds1 = ex.rss_kib(), ex.fds()
-        ok = rss1 <= rss0 + self.args.rss_margin_kib
-        self.row("memory after every fault (incl. 100 MB bodies)", "all",
-                 f"RSS {rss0} KiB before, {peak} KiB peak, {rss1} KiB after (margin {self.args.rss_margin_kib} KiB)",
-                 ok)
+        rss = f"RSS {rss0} KiB before, {peak} KiB peak, {rss1} KiB after"
+        if self.args.sanitized:
+            # ASan's allocator quarantines freed blocks and keeps its pages, so RSS after the 100 MB bodies says
+            # nothing about leaks here; LeakSanitizer does, at exit (the SIGTERM row below wants exit 0).
+            self.rows.append(("memory after every fault (incl. 100 MB bodies)", "all",
+                              rss + " (sanitizer build: not compared; LeakSanitizer checks at exit)", "n/a"))
+        else:
+            self.row("memory after every fault (incl. 100 MB bodies)", "all",
+                     f"{rss} (margin {self.args.rss_margin_kib} KiB)", rss1 <= rss0 + self.args.rss_margin_kib)
         self.row("file descriptors after every fault", "all", f"{fds0} before, {fds1} after", fds1 <= fds0)
         methods = self.server.methods()
         others = sorted({m for m in methods if m != "GET"})
@@ -523,6 +529,8 @@ def main():
     p.add_argument("--slack", type=float, default=1.0,
                    help="multiplies the time limits (e.g. 3 for an ASan build); the deadline itself is unchanged")
     p.add_argument("--rss-margin-kib", type=int, default=4096)
+    p.add_argument("--sanitized", action="store_true",
+                   help="the binary is an ASan build: RSS is reported, not compared (LeakSanitizer checks at exit)")
     p.add_argument("--markdown", help="also write the table to this file")
     args = p.parse_args()
     m = Matrix(args)

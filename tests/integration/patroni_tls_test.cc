@@ -30,18 +30,6 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 
-std::string TlsLabDir() {
-  const char* dir = std::getenv("PATRONI_EXPORTER_TLS_LAB_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : "/tmp/patroni-exporter-tls-lab";
-}
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 class PatroniTlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }

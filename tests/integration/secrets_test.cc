@@ -31,18 +31,6 @@ using std::chrono::seconds;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string TlsLabDir() {
-  const char* dir = std::getenv("PATRONI_EXPORTER_TLS_LAB_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : "/tmp/patroni-exporter-tls-lab";
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
@@ -112,10 +100,10 @@ class SecretsTest : public ::testing::Test {
     env.insert(env.end(), run.env.begin(), run.env.end());
     ExporterProcess exporter(flags, ExporterLaunch{out, env});
     if (exporter.Exited(&run.exit_code)) {
-      run.printed = Slurp(out);
+      run.printed = ReadWholeFile(out);
       return;
     }
-    ASSERT_TRUE(exporter.ready()) << run.what << ": " << Slurp(out);
+    ASSERT_TRUE(exporter.ready()) << run.what << ": " << ReadWholeFile(out);
     const auto end = std::chrono::steady_clock::now() + seconds(20);
     do {
       run.metrics = exporter.Get("/metrics");
@@ -124,7 +112,7 @@ class SecretsTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     } while (std::chrono::steady_clock::now() < end);
     EXPECT_TRUE(reached(run.metrics)) << run.what << " (" << format << ") never reached its error:\n"
-                                      << run.metrics << Slurp(out);
+                                      << run.metrics << ReadWholeFile(out);
     long status = 0;
     run.served += exporter.Get("/", &status);
     EXPECT_EQ(status, 200);
@@ -136,7 +124,7 @@ class SecretsTest : public ::testing::Test {
     EXPECT_EQ(status, 403);
     run.served += exporter.Get("/metrics");
     EXPECT_TRUE(exporter.Stop());
-    run.printed = Slurp(out);
+    run.printed = ReadWholeFile(out);
   }
 
   // A bcrypt hash of `password` at the lowest cost (the exporter accepts any cost; this keeps the test fast).
@@ -175,7 +163,7 @@ class SecretsTest : public ::testing::Test {
                                       "--log.level",   "debug",  "--log.format",      format};
     flags.insert(flags.end(), run.flags.begin(), run.flags.end());
     ExporterProcess exporter(flags, ExporterLaunch{out, {}});
-    ASSERT_TRUE(exporter.ready()) << run.what << ": " << Slurp(out);
+    ASSERT_TRUE(exporter.ready()) << run.what << ": " << ReadWholeFile(out);
     long status = 0;
     for (const std::string& path : std::vector<std::string>{"/metrics", "/", "/probe?target=" + urls_[0]}) {
       run.served += AuthGet(exporter.base_url() + path, "scraper", secret_, &status);
@@ -188,7 +176,7 @@ class SecretsTest : public ::testing::Test {
     run.served += exporter.Get("/metrics", &status);  // no credentials at all
     EXPECT_EQ(status, 401);
     EXPECT_TRUE(exporter.Stop());
-    run.printed = Slurp(out);
+    run.printed = ReadWholeFile(out);
     EXPECT_THAT(run.printed, HasSubstr("other"));  // the failed checks were logged (by user name)
   }
 
@@ -219,7 +207,7 @@ TEST_F(SecretsTest, PlantedPasswordIsNeverPrintedOrServed) {
   // The base64 lines of the real client key: its content is as secret as a password.
   std::vector<std::string> key_lines;
   {
-    std::istringstream key(Slurp(lab_["LAB_TLS_KEY_FILE"]));
+    std::istringstream key(ReadWholeFile(lab_["LAB_TLS_KEY_FILE"]));
     for (std::string line; std::getline(key, line);) {
       if (!line.empty() && line.rfind("-----", 0) != 0) key_lines.push_back(line);
     }

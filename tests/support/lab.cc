@@ -28,6 +28,18 @@ std::map<std::string, std::string> ReadLabEnv() {
   return ReadLabEnvAt(dir ? dir : "/tmp/patroni-exporter-lab");
 }
 
+std::string TlsLabDir() {
+  const char* dir = std::getenv("PATRONI_EXPORTER_TLS_LAB_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : "/tmp/patroni-exporter-tls-lab";
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir) {
   std::ifstream in(lab_dir + "/lab.env");
   std::map<std::string, std::string> env;

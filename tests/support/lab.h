@@ -15,6 +15,11 @@ namespace patroni_exporter::testing {
 std::map<std::string, std::string> ReadLabEnv();
 // The lab.env of the lab in `lab_dir`; empty when no lab runs there.
 std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir);
+// LAB_DIR of the TLS lab ctest starts as the fixture patroni_tls_lab (PATRONI_EXPORTER_TLS_LAB_DIR, default
+// /tmp/patroni-exporter-tls-lab; tests/CMakeLists.txt).
+std::string TlsLabDir();
+// A whole file's content; "" when it cannot be read.
+std::string ReadWholeFile(const std::string& path);
 std::vector<std::string> Split(const std::string& text);
 // Runs a shell command, returns its stdout.
 std::string RunCommand(const std::string& command);
