@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
   // One arena: a scrape allocates on a worker and on the seeds' fetch thread, and two arenas each grew to the
   // scrape's peak (500 members: 58 MB RSS with 2 arenas, 33-35 MB with 1, same CPU; docs/performance.md).
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
+  // glibc raises its mmap threshold to the size of every mmapped block freed (up to 32 MiB), so after one large
+  // body (the 8 MiB cap) later large buffers come from the heap and stay there: the fault matrix saw RSS go from
+  // 16 to 33 MB after its 100 MB bodies, on some runs only. A fixed threshold turns that adjustment off: buffers of
+  // 256 KiB and more are mapped and go back to the kernel when freed (a 1000-member /cluster is about 0.5 MB).
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   // Both libraries initialise global state that is not thread-safe: do it while only this thread exists.
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

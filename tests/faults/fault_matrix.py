@@ -67,9 +67,10 @@ def transport_cases():
     def on_patroni(fault, behaviour, err):
         if behaviour in STALLS:
             # /config and /history go out in the round after /patroni and /cluster (patroni_collector.h): a
-            # /patroni that stalls until the deadline leaves them no time, so this scrape has no config or
-            # history families (the log says "scrape deadline reached before the request could start").
-            keep, drop = (CLUSTER_FAMILY,), (NODE_FAMILY, CONFIG_FAMILY, HISTORY_FAMILY)
+            # /patroni that stalls until its timeout leaves them what remains of the deadline, which is enough for
+            # a fast fake on some runs and not on others (then the log says "scrape deadline reached before the
+            # request could start"). Both are right, so neither is asserted here.
+            keep, drop = (CLUSTER_FAMILY,), (NODE_FAMILY,)
         else:
             keep, drop = (CLUSTER_FAMILY, CONFIG_FAMILY, HISTORY_FAMILY), (NODE_FAMILY,)
         cases.append(Case(fault, p, behaviour, 0, 1, err, keep=keep, drop=drop))
@@ -316,6 +317,18 @@ class Matrix:
             self.failures += 1
             print(f"FAIL: {fault} on {endpoint}: {did}", file=sys.stderr)
 
+    def settled_fds(self, want):
+        """Open descriptors once the last scrape's connection is closed: CivetWeb closes its side a moment after
+        the client has read the answer, so one reading can count it. Reads until `want` is reached (a leak
+        never gets there) or for a second, and returns the lowest count seen."""
+        lowest = self.exporter.fds()
+        for _ in range(20):
+            if want is not None and lowest <= want:
+                break
+            time.sleep(0.05)
+            lowest = min(lowest, self.exporter.fds())
+        return lowest
+
     def scrape(self):
         return self.exporter.scrape(SCRAPE_TIMEOUT, timeout=SCRAPE_TIMEOUT * self.args.slack + 5)
 
@@ -486,7 +499,7 @@ class Matrix:
         err = self.healthy("at start")
         if err:
             self.row("healthy baseline", "all", err, False)
-        rss0, fds0 = ex.rss_kib(), ex.fds()
+        rss0, fds0 = ex.rss_kib(), self.settled_fds(None)
         start = time.monotonic()
         peak = rss0
         for case in transport_cases():
@@ -497,7 +510,8 @@ class Matrix:
         # Memory and descriptors: back to the baseline once the faults are gone.
         for _ in range(20):
             self.healthy("at the end")
-        rss1, fds1 = ex.rss_kib(), ex.fds()
+        rss1 = ex.rss_kib()
+        fds1 = self.settled_fds(fds0)
         rss = f"RSS {rss0} KiB before, {peak} KiB peak, {rss1} KiB after"
         if self.args.sanitized:
             # ASan's allocator quarantines freed blocks and keeps its pages, so RSS after the 100 MB bodies says
@@ -510,7 +524,9 @@ class Matrix:
         self.row("file descriptors after every fault", "all", f"{fds0} before, {fds1} after", fds1 <= fds0)
         methods = self.server.methods()
         others = sorted({m for m in methods if m != "GET"})
-        self.row("only GET requests", "all", f"{len(methods)} requests recorded, methods {sorted(set(methods))}",
+        self.row("only GET requests", "all",
+                 f"{len(methods)} requests recorded, methods {sorted(set(methods))}; "
+                 f"{self.server.silent_connections} connections closed before a request was sent",
                  bool(methods) and not others)
         rc, stop_s = ex.stop()
         self.row("SIGTERM after the matrix", "-", f"exit {rc} in {stop_s:.2f} s", rc == 0 and stop_s < 2.0)

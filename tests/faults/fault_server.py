@@ -60,6 +60,7 @@ class FaultServer:
         self.lock = threading.Lock()
         self.requests = []  # (method, path) of every request, in arrival order
         self.connections = 0
+        self.silent_connections = 0  # closed by the client before it sent anything
         self.release = threading.Event()  # set on close(): stalled handlers give up
         self.listener = None
         self.port = port
@@ -128,6 +129,13 @@ class FaultServer:
                 if not chunk:
                     break
                 data += chunk
+            if not data:
+                # Connected and hung up without a byte: the client's deadline ran out between connect and send.
+                # Not a request, so not in `requests`; counted apart.
+                with self.lock:
+                    self.connections += 1
+                    self.silent_connections += 1
+                return
             line = data.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
             method = line[0] if line else ""
             path = line[1].split("?", 1)[0] if len(line) > 1 else ""

@@ -151,8 +151,10 @@ TEST_F(PatroniTlsTest, CaAndClientCertificateGiveEveryNodeFamilyOfEveryMember) {
 }
 
 TEST_F(PatroniTlsTest, WithoutClientCertificatePatroniRefusesTheHandshake) {
-  // TLS 1.3: the server's "certificate required" alert arrives with the first read.
-  ExpectRefused(Ca(), "certificate required|handshake|alert");
+  // TLS 1.3: the client's side of the handshake is done before Patroni checks for a certificate, so the
+  // "certificate required" alert arrives with the first read; when Patroni has already closed the socket by the
+  // time libcurl asks for the peer's address (seen once in the slower ASan build), libcurl reports that instead.
+  ExpectRefused(Ca(), "certificate required|handshake|alert|getpeername");
 }
 
 TEST_F(PatroniTlsTest, ClientCertificateOfAnUnrelatedCaIsRefused) {

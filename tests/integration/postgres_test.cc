@@ -109,11 +109,21 @@ TEST_F(PostgresTest, PausedReplayGrowsReplayLagButNotWriteLag) {
   const std::size_t leader = Leader(exporter->Get("/metrics"));
   ASSERT_LT(leader, names_.size());
   const std::size_t standby = (leader + 1) % names_.size();
+  // The delay is the age of the last replayed commit, and pg_last_xact_replay_timestamp() is NULL until the
+  // standby replays one after its start: if an earlier test restarted it, the delay is unknown (no sample, as it
+  // must be). So one commit replayed first.
+  Psql(leader, "CREATE TABLE IF NOT EXISTS exporter_lag_test AS SELECT g FROM generate_series(1, 1) g");
+  Psql(leader, "INSERT INTO exporter_lag_test VALUES (0)");
+  bool replayed_once = false;
+  for (int i = 0; i < 80 && !replayed_once; ++i) {
+    replayed_once = Psql(standby, "SELECT pg_last_xact_replay_timestamp() IS NOT NULL") == "t\n";
+    if (!replayed_once) std::this_thread::sleep_for(milliseconds(250));
+  }
+  ASSERT_TRUE(replayed_once) << "standby " << names_[standby] << " replayed no commit in 20 s";
   // Patroni 3.0.2 undoes pg_wal_replay_pause() within one loop unless the cluster is paused (LAB-NOTES 11).
   Lab("patronictl pause --wait");
   const std::string paused = Psql(standby, "SELECT pg_wal_replay_pause(); SELECT pg_is_wal_replay_paused()");
   EXPECT_EQ(paused, "\nt\n") << paused;
-  Psql(leader, "CREATE TABLE IF NOT EXISTS exporter_lag_test AS SELECT g FROM generate_series(1, 1) g");
   Psql(leader, "INSERT INTO exporter_lag_test SELECT generate_series(1, 200000)");
   const std::vector<std::string> who = {"name=\"" + names_[leader] + "\"",
                                         "application_name=\"" + names_[standby] + "\""};
