@@ -35,12 +35,9 @@ class PatroniTlsTest : public ::testing::Test {
   static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
   void SetUp() override {
-    lab_ = ReadLabEnvAt(TlsLabDir());
-    if (lab_["LAB_TLS"] != "1") {
-      GTEST_SKIP() << "no TLS lab in " << TlsLabDir()
-                   << ": start one with `LAB_TLS=1 LAB_MEMBERS=2 LAB_DIR=" << TlsLabDir()
-                   << " scripts/lab.sh up` (ctest does, as the fixture patroni_tls_lab)";
-    }
+    std::string why_not;
+    lab_ = ReadTlsLabEnv(&why_not);
+    if (lab_.empty()) GTEST_SKIP() << why_not;
     urls_ = Split(lab_["LAB_PATRONI_URLS"]);
     names_ = Split(lab_["LAB_MEMBER_NAMES"]);
     ASSERT_GE(urls_.size(), 2u) << "the TLS lab needs 2 members, so that discovery has someone to find";

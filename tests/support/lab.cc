@@ -33,6 +33,14 @@ std::string TlsLabDir() {
   return dir != nullptr && *dir != '\0' ? dir : "/tmp/patroni-exporter-tls-lab";
 }
 
+std::map<std::string, std::string> ReadTlsLabEnv(std::string* why_not) {
+  std::map<std::string, std::string> lab = ReadLabEnvAt(TlsLabDir());
+  if (lab["LAB_TLS"] == "1") return lab;
+  *why_not = "no TLS lab in " + TlsLabDir() + ": start one with `LAB_TLS=1 LAB_MEMBERS=2 LAB_DIR=" + TlsLabDir() +
+             " scripts/lab.sh up` (ctest does, as the fixture patroni_tls_lab)";
+  return {};
+}
+
 std::string ReadWholeFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream buffer;

@@ -18,6 +18,8 @@ std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir);
 // LAB_DIR of the TLS lab ctest starts as the fixture patroni_tls_lab (PATRONI_EXPORTER_TLS_LAB_DIR, default
 // /tmp/patroni-exporter-tls-lab; tests/CMakeLists.txt).
 std::string TlsLabDir();
+// The TLS lab's lab.env; when it is not up (no LAB_TLS=1 there), empty, and `why_not` says how to start one.
+std::map<std::string, std::string> ReadTlsLabEnv(std::string* why_not);
 // A whole file's content; "" when it cannot be read.
 std::string ReadWholeFile(const std::string& path);
 std::vector<std::string> Split(const std::string& text);
