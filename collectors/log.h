@@ -29,4 +29,8 @@ std::string FormatLogLine(std::chrono::system_clock::time_point time, LogLevel l
 
 std::string_view LogLevelName(LogLevel level);
 
+// `text` on one line: bytes below 0x20 and 0x7f written as \n, \r, \t or \xNN. For error messages that quote
+// their input or a library's words (yaml-cpp's "unknown escape character: " ends with the character itself).
+std::string OneLine(std::string_view text);
+
 }  // namespace patroni_exporter

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "collectors/log.h"
 #include "collectors/postgres/pg_session.h"
 #include "exporter/build_info.h"
 
@@ -75,10 +76,44 @@ std::optional<bool> ResolveDiscovery(const std::string& mode, std::size_t seeds)
 // stack (a hand-made input of the config_file fuzz target, kept in tests/fuzz/regressions/config_file/). A
 // HOST:PORT expression needs far less.
 constexpr std::size_t kMaxRegexChars = 1024;
+// libstdc++ (GCC 12) reads the number of a back-reference (`\12`) or a repetition (`{2,5}`) into a long without
+// an overflow check: `\6666666666666666666` is undefined behaviour while compiling (found by the config_file
+// fuzz target, tests/fuzz/regressions/config_file/). No HOST:PORT expression needs more digits than this.
+constexpr std::size_t kMaxRegexNumberDigits = 5;
+
+// The first number after `\` or in `{...}` with more than kMaxRegexNumberDigits digits, or "".
+std::string OverlongRegexNumber(const std::string& pattern) {
+  auto digits_at = [&](std::size_t i) {
+    std::size_t n = 0;
+    while (i + n < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[i + n]))) ++n;
+    return n;
+  };
+  bool in_braces = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    std::size_t start = std::string::npos;
+    if (pattern[i] == '\\') {
+      start = ++i;  // the escaped character is skipped with the digits, or by the loop
+    } else if (pattern[i] == '{' || (pattern[i] == ',' && in_braces)) {
+      in_braces = true;
+      start = i + 1;
+    } else if (pattern[i] == '}') {
+      in_braces = false;
+    }
+    if (start == std::string::npos) continue;
+    const std::size_t n = digits_at(start);
+    if (n > kMaxRegexNumberDigits) return pattern.substr(start, n);
+  }
+  return "";
+}
 
 bool ValidRegex(const std::string& pattern, std::string* error) {
   if (pattern.size() > kMaxRegexChars) {
     *error = "regular expression longer than " + std::to_string(kMaxRegexChars) + " characters";
+    return false;
+  }
+  if (const std::string number = OverlongRegexNumber(pattern); !number.empty()) {
+    *error = "invalid regular expression \"" + pattern + "\": the number " + number + " has more than " +
+             std::to_string(kMaxRegexNumberDigits) + " digits";
     return false;
   }
   try {
@@ -143,7 +178,7 @@ bool LoadConfigFile(const std::string& path, const TlsClientOptions& default_tls
 bool LoadConfigText(const std::string& text, const std::string& name, const TlsClientOptions& default_tls,
                     Config* config, std::string* error) {
   auto fail = [&](const std::string& message) {
-    *error = name + ": " + message;
+    *error = OneLine(name + ": " + message);  // it quotes keys, values and yaml-cpp's words: any byte at all
     return false;
   };
   YAML::Node root;

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "collectors/log.h"
 #include "exporter/tls_support.h"
 
 namespace patroni_exporter {
@@ -275,7 +276,9 @@ std::string CheckBcryptHash(const std::string& hash) {
   return "";
 }
 
-bool ParseWebConfig(const std::string& text, const std::string& base_dir, WebConfig* config, std::string* error) {
+namespace {
+
+bool ParseWebConfigText(const std::string& text, const std::string& base_dir, WebConfig* config, std::string* error) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -315,6 +318,15 @@ bool ParseWebConfig(const std::string& text, const std::string& base_dir, WebCon
   }
   *config = std::move(parsed);
   return true;
+}
+
+}  // namespace
+
+bool ParseWebConfig(const std::string& text, const std::string& base_dir, WebConfig* config, std::string* error) {
+  if (ParseWebConfigText(text, base_dir, config, error)) return true;
+  // Errors quote keys, values and yaml-cpp's words ("unknown escape character: " ends with the character).
+  *error = OneLine(*error);
+  return false;
 }
 
 bool LoadWebConfig(const std::string& path, WebConfig* config, std::string* error) {

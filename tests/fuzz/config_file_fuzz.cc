@@ -17,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const ClusterTarget& cluster : config.clusters) FUZZ_CHECK(!cluster.seeds.empty());
   } else {
     FUZZ_CHECK(error.rfind("fuzz.yml: ", 0) == 0);
+    FUZZ_CHECK(error.find('\n') == std::string::npos);
   }
   return 0;
 }

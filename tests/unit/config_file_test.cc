@@ -100,5 +100,26 @@ TEST(ConfigFileTest, OverlongRegexIsRefusedBeforeCompiling) {
       << error;
 }
 
+// libstdc++ overflows a long reading a back-reference's or a repetition's digits (undefined behaviour; found
+// by the config_file fuzz target, tests/fuzz/regressions/config_file/).
+TEST(ConfigFileTest, OverlongRegexNumbersAreRefusedBeforeCompiling) {
+  auto load = [](const std::string& regex, std::string* error) {
+    Config config;
+    return LoadConfigText("clusters: [{seeds: [http://h:8008]}]\nprobe: {allowed_targets: ['" + regex + "']}\n",
+                          "x.yml", TlsClientOptions{}, &config, error);
+  };
+  std::string error;
+  EXPECT_FALSE(load("(a)\\6666666666666666666", &error));
+  EXPECT_EQ(error,
+            "x.yml: probe.allowed_targets: invalid regular expression \"(a)\\6666666666666666666\": the number "
+            "6666666666666666666 has more than 5 digits");
+  EXPECT_FALSE(load("a{99999999999999999999}", &error));
+  EXPECT_FALSE(load("a{1,99999999999999999999}", &error));
+  EXPECT_NE(error.find("the number 99999999999999999999"), std::string::npos) << error;
+  // Digits anywhere else are plain text, and an escaped backslash ends the escape.
+  EXPECT_TRUE(load("db-20261205-01\\.example:8008", &error)) << error;
+  EXPECT_TRUE(load("a{2,5}\\\\1234567,12345678", &error)) << error;
+}
+
 }  // namespace
 }  // namespace patroni_exporter

@@ -9,6 +9,11 @@ namespace {
 
 const auto kTime = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
 
+TEST(LogTest, OneLineEscapesEveryControlByte) {
+  EXPECT_EQ(OneLine("plain text, \"quoted\" \xc3\xa9"), "plain text, \"quoted\" \xc3\xa9");
+  EXPECT_EQ(OneLine(std::string("a\nb\rc\td\0e\x7f\x1b", 11)), "a\\nb\\rc\\td\\x00e\\x7f\\x1b");
+}
+
 TEST(LogTest, LogfmtQuotesOnlyWhatNeedsIt) {
   EXPECT_EQ(
       FormatLogLine(kTime, LogLevel::kWarn, "Patroni target failed",

@@ -136,6 +136,11 @@ TEST(WebConfigTest, BadInputGetsOneClearError) {
   };
   for (const auto& [yaml, expected] : cases) EXPECT_EQ(ParseError(yaml), expected) << yaml;
   EXPECT_NE(ParseError("a: [").find("invalid YAML"), std::string::npos);
+  // yaml-cpp names a bad escape by the character itself, here a carriage return (found by the web_config fuzz
+  // target, tests/fuzz/regressions/web_config/): the error stays one line.
+  EXPECT_EQ(ParseError("a: \"\\\r\""),
+            "invalid YAML: yaml-cpp: error at line 1, column 7: unknown escape character: \\r");
+  EXPECT_EQ(ParseError("\"a\tb\": 1"), "unknown field \"a\\tb\" in the web config (line 1)");
 }
 
 TEST(WebConfigTest, BcryptHashAcceptanceFollowsGo) {
