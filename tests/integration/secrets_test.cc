@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "tests/support/lab.h"
+#include "tests/support/testdata.h"
 
 namespace patroni_exporter {
 namespace {
@@ -97,10 +98,10 @@ class SecretsTest : public ::testing::Test {
     env.insert(env.end(), run.env.begin(), run.env.end());
     ExporterProcess exporter(flags, ExporterLaunch{out, env});
     if (exporter.Exited(&run.exit_code)) {
-      run.printed = ReadWholeFile(out);
+      run.printed = ReadFile(out);
       return;
     }
-    ASSERT_TRUE(exporter.ready()) << run.what << ": " << ReadWholeFile(out);
+    ASSERT_TRUE(exporter.ready()) << run.what << ": " << ReadFile(out);
     const auto end = std::chrono::steady_clock::now() + seconds(20);
     do {
       run.metrics = exporter.Get("/metrics");
@@ -109,7 +110,7 @@ class SecretsTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     } while (std::chrono::steady_clock::now() < end);
     EXPECT_TRUE(reached(run.metrics)) << run.what << " (" << format << ") never reached its error:\n"
-                                      << run.metrics << ReadWholeFile(out);
+                                      << run.metrics << ReadFile(out);
     long status = 0;
     run.served += exporter.Get("/", &status);
     EXPECT_EQ(status, 200);
@@ -121,7 +122,7 @@ class SecretsTest : public ::testing::Test {
     EXPECT_EQ(status, 403);
     run.served += exporter.Get("/metrics");
     EXPECT_TRUE(exporter.Stop());
-    run.printed = ReadWholeFile(out);
+    run.printed = ReadFile(out);
   }
 
   // A bcrypt hash of `password` at the lowest cost (the exporter accepts any cost; this keeps the test fast).
@@ -160,7 +161,7 @@ class SecretsTest : public ::testing::Test {
                                       "--log.level",   "debug",  "--log.format",      format};
     flags.insert(flags.end(), run.flags.begin(), run.flags.end());
     ExporterProcess exporter(flags, ExporterLaunch{out, {}});
-    ASSERT_TRUE(exporter.ready()) << run.what << ": " << ReadWholeFile(out);
+    ASSERT_TRUE(exporter.ready()) << run.what << ": " << ReadFile(out);
     long status = 0;
     for (const std::string& path : std::vector<std::string>{"/metrics", "/", "/probe?target=" + urls_[0]}) {
       run.served += AuthGet(exporter.base_url() + path, "scraper", secret_, &status);
@@ -173,7 +174,7 @@ class SecretsTest : public ::testing::Test {
     run.served += exporter.Get("/metrics", &status);  // no credentials at all
     EXPECT_EQ(status, 401);
     EXPECT_TRUE(exporter.Stop());
-    run.printed = ReadWholeFile(out);
+    run.printed = ReadFile(out);
     EXPECT_THAT(run.printed, HasSubstr("other"));  // the failed checks were logged (by user name)
   }
 
@@ -204,7 +205,7 @@ TEST_F(SecretsTest, PlantedPasswordIsNeverPrintedOrServed) {
   // The base64 lines of the real client key: its content is as secret as a password.
   std::vector<std::string> key_lines;
   {
-    std::istringstream key(ReadWholeFile(lab_["LAB_TLS_KEY_FILE"]));
+    std::istringstream key(ReadFile(lab_["LAB_TLS_KEY_FILE"]));
     for (std::string line; std::getline(key, line);) {
       if (!line.empty() && line.rfind("-----", 0) != 0) key_lines.push_back(line);
     }

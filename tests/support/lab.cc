@@ -41,13 +41,6 @@ std::map<std::string, std::string> ReadTlsLabEnv(std::string* why_not) {
   return {};
 }
 
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir) {
   std::ifstream in(lab_dir + "/lab.env");
   std::map<std::string, std::string> env;

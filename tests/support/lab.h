@@ -20,8 +20,6 @@ std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir);
 std::string TlsLabDir();
 // The TLS lab's lab.env; when it is not up (no LAB_TLS=1 there), empty, and `why_not` says how to start one.
 std::map<std::string, std::string> ReadTlsLabEnv(std::string* why_not);
-// A whole file's content; "" when it cannot be read.
-std::string ReadWholeFile(const std::string& path);
 std::vector<std::string> Split(const std::string& text);
 // Runs a shell command, returns its stdout.
 std::string RunCommand(const std::string& command);
