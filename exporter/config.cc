@@ -332,6 +332,7 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   std::string config_file;
   std::string max_parallel = "512";  // 500 members answering in 100 ms: one wave, not 8 (docs/performance.md)
   std::string default_scrape_timeout = "10s";
+  std::string member_retention = "10m";
   std::vector<std::string> allowed_targets;
   Config config;
   bool version = false;
@@ -354,6 +355,9 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   app.add_option("--patroni.discovery", discovery,
                  "Poll every member listed by /cluster: auto (on for more than one --patroni.url), on, off")
       ->default_str(discovery);
+  app.add_option("--patroni.member-retention", member_retention,
+                 "How long a member stays watched after Patroni last listed it or it last answered, e.g. 10m")
+      ->default_str(member_retention);
   app.add_option("--patroni.max-parallel-requests", max_parallel, "Most requests to Patroni in flight at once")
       ->default_str(max_parallel);
   auto* file_option =
@@ -454,6 +458,11 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
     return Fail("--web.default-scrape-timeout \"" + default_scrape_timeout + "\" must be a duration from 100ms to 10m");
   }
   config.default_scrape_timeout = *scrape_timeout;
+  const std::optional<std::chrono::milliseconds> retention = ParseDuration(member_retention);
+  if (!retention || *retention < std::chrono::seconds(0) || *retention > std::chrono::hours(24 * 7)) {
+    return Fail("--patroni.member-retention \"" + member_retention + "\" must be a duration from 0s to 168h, e.g. 10m");
+  }
+  config.member_retention = *retention;
 
   const std::optional<std::chrono::milliseconds> parsed_timeout = ParseDuration(timeout);
   if (!parsed_timeout || parsed_timeout->count() < 1 || *parsed_timeout > std::chrono::minutes(10)) {

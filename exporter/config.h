@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "collectors/cluster_target.h"
 #include "collectors/http_client.h"
 #include "collectors/log.h"
-#include "collectors/patroni/patroni_collector.h"
 #include "collectors/url.h"
 #include "exporter/web_config.h"
 
@@ -26,6 +26,9 @@ struct Config {
   std::size_t patroni_max_body_bytes = 8u << 20;
   std::size_t patroni_max_parallel_requests = 512;
   TlsClientOptions patroni_tls;  // the flags' TLS settings: the default cluster's, and /probe's for others
+  // How long the member directory keeps a member after /cluster last listed it or its /patroni last answered
+  // (collectors/member_directory.h): its PostgreSQL is still queried and its Patroni still tried meanwhile.
+  std::chrono::milliseconds member_retention{std::chrono::minutes(10)};
   bool legacy_master = false;
   bool cluster_collector = true;
   bool config_collector = true;

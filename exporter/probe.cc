@@ -53,8 +53,12 @@ std::string QueryParameter(const std::string& query, const std::string& name) {
   return "";
 }
 
-Prober::Prober(ProberOptions options, std::shared_ptr<const HttpClient> client, const PatroniCollector* discovered)
-    : options_(std::move(options)), client_(std::move(client)), discovered_(discovered) {
+Prober::Prober(ProberOptions options, std::shared_ptr<const HttpClient> client,
+               std::shared_ptr<const MemberDirectory> members)
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      members_(std::move(members)),
+      failures_(std::make_shared<RequestFailures>("probe")) {
   for (const std::string& pattern : options_.allowed_targets) allowed_.emplace_back(pattern);  // validated
 }
 
@@ -65,8 +69,8 @@ bool Prober::Allowed(const BaseUrl& target, std::string* reason) const {
       if (seed.HostPort() == host_port) return true;
     }
   }
-  if (discovered_ != nullptr) {
-    for (const std::string& member : discovered_->DiscoveredHostPorts()) {
+  if (members_ != nullptr) {
+    for (const std::string& member : members_->ApiHostPorts()) {
       if (member == host_port) return true;
     }
   }
@@ -98,17 +102,16 @@ ProbeResponse Prober::Probe(const std::string& query, const ScrapeContext& conte
 }
 
 std::shared_ptr<const std::string> Prober::Run(const BaseUrl& target, bool discovery, const ScrapeContext& context) {
-  const std::string key = target.ToString() + (discovery ? "" : "#nodiscovery");
-  std::promise<std::shared_ptr<const std::string>> promise;
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (auto it = in_flight_.find(key); it != in_flight_.end()) {
-    auto shared = it->second;
-    lock.unlock();
-    return shared.get();
-  }
-  in_flight_.emplace(key, promise.get_future().share());
-  lock.unlock();
+  return flight_.Do(target.ToString() + (discovery ? "" : "#nodiscovery"), [&]() -> std::shared_ptr<const std::string> {
+    try {
+      return std::make_shared<const std::string>(RunOnce(target, discovery, context));
+    } catch (...) {
+      return std::make_shared<const std::string>();
+    }
+  });
+}
 
+std::string Prober::RunOnce(const BaseUrl& target, bool discovery, const ScrapeContext& context) {
   ClusterTarget cluster;
   cluster.name = "probe";
   cluster.seeds = {target};
@@ -121,33 +124,20 @@ std::shared_ptr<const std::string> Prober::Run(const BaseUrl& target, bool disco
   }
   PatroniCollectorOptions collector_options = options_.views;
   collector_options.clusters = {cluster};
-  PatroniCollector collector(collector_options, client_);
+  collector_options.export_failure_counter = false;
+  // A directory of its own: a probe is one look at one target, and must not change what /metrics remembers.
+  auto directory = std::make_shared<MemberDirectory>(std::chrono::hours(1));
+  PatroniCollector collector(collector_options, client_, directory, failures_);
 
-  std::shared_ptr<const std::string> text;
-  try {
-    const auto start = std::chrono::steady_clock::now();
-    MetricSet metrics;
-    collector.Collect(context, &metrics);
-    bool success = false;
-    for (const auto& family : metrics.families()) {
-      if (family.name != "patroni_up") continue;
-      for (const auto& metric : family.metric) {
-        if (!metric.label.empty() && metric.label[0].value == target.ToString()) success = metric.gauge.value == 1;
-      }
-    }
-    metrics.AddGauge("probe_success", "1 if the probed target answered GET /patroni with a valid status.", {},
-                     success ? 1 : 0);
-    metrics.AddGauge("probe_duration_seconds", "How long the probe took.", {},
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    text = std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
-  } catch (...) {
-    text = std::make_shared<const std::string>();
-  }
-  lock.lock();
-  in_flight_.erase(key);
-  lock.unlock();
-  promise.set_value(text);
-  return text;
+  const auto start = std::chrono::steady_clock::now();
+  MetricSet metrics;
+  collector.Collect(context, &metrics);
+  const bool success = directory->PatroniAnswered(target).value_or(false);
+  metrics.AddGauge("probe_success", "1 if the probed target answered GET /patroni with a valid status.", {},
+                   success ? 1 : 0);
+  metrics.AddGauge("probe_duration_seconds", "How long the probe took.", {},
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return SerializeText(std::move(metrics).TakeFamilies());
 }
 
 }  // namespace patroni_exporter

@@ -4,23 +4,24 @@
 // A probe runs the patroni collector on one seed (with discovery unless `discovery=off`) under the scrape
 // deadline, and adds probe_success (1 if the target answered GET /patroni) and probe_duration_seconds.
 //
-// Not an open proxy: a target is allowed only if its HOST:PORT is a configured seed, a member discovered from
-// a configured cluster in the latest /metrics scrape, or fully matches a --probe.allowed-target expression.
+// Not an open proxy: a target is allowed only if its HOST:PORT is a configured seed, a member of a configured
+// cluster that the member directory remembers (seen by /metrics within --patroni.member-retention), or fully
+// matches a --probe.allowed-target expression.
 // Anything else is refused with 403. The target's TLS settings are those of the configured cluster it belongs
 // to, else the --patroni.* TLS flags. Concurrent probes of the same target share one round of requests.
 // Thread-safe; never throws.
 #pragma once
 
-#include <future>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "collectors/http_client.h"
+#include "collectors/member_directory.h"
 #include "collectors/patroni/patroni_collector.h"
+#include "collectors/request_failures.h"
+#include "exporter/single_flight.h"
 
 namespace patroni_exporter {
 
@@ -40,8 +41,9 @@ struct ProberOptions {
 
 class Prober {
  public:
-  // `discovered` lists member HOST:PORTs found by the main collector; may be null.
-  Prober(ProberOptions options, std::shared_ptr<const HttpClient> client, const PatroniCollector* discovered);
+  // `members`: the main scrape's member directory (for the allow-list); may be null.
+  Prober(ProberOptions options, std::shared_ptr<const HttpClient> client,
+         std::shared_ptr<const MemberDirectory> members);
 
   // `query` is the raw query string of the request ("target=...&discovery=off").
   ProbeResponse Probe(const std::string& query, const ScrapeContext& context);
@@ -51,13 +53,14 @@ class Prober {
 
  private:
   std::shared_ptr<const std::string> Run(const BaseUrl& target, bool discovery, const ScrapeContext& context);
+  std::string RunOnce(const BaseUrl& target, bool discovery, const ScrapeContext& context);
 
   ProberOptions options_;
   std::shared_ptr<const HttpClient> client_;
-  const PatroniCollector* discovered_;
+  std::shared_ptr<const MemberDirectory> members_;
+  std::shared_ptr<RequestFailures> failures_;  // log state across probes; probes export no counter
   std::vector<std::regex> allowed_;
-  std::mutex mutex_;
-  std::map<std::string, std::shared_future<std::shared_ptr<const std::string>>> in_flight_;
+  SingleFlight<std::string> flight_;
 };
 
 // Decodes one query parameter ("target") from a raw query string; empty when absent.

@@ -66,29 +66,15 @@ MetricSet Scraper::CollectAll(const ScrapeContext& context) {
 }
 
 std::shared_ptr<const std::string> Scraper::Scrape(const ScrapeContext& context) {
-  std::promise<std::shared_ptr<const std::string>> promise;
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (in_flight_) {
-    std::shared_future<std::shared_ptr<const std::string>> shared = *in_flight_;
-    lock.unlock();
-    return shared.get();
-  }
-  in_flight_ = promise.get_future().share();
-  lock.unlock();
-
-  std::shared_ptr<const std::string> text;
-  try {
-    MetricSet metrics = CollectAll(context);
-    text = std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
-  } catch (...) {
-    // Only allocation failure gets here; serve an empty exposition rather than no answer.
-    text = std::make_shared<const std::string>();
-  }
-  lock.lock();
-  in_flight_.reset();
-  lock.unlock();
-  promise.set_value(text);
-  return text;
+  return flight_.Do("", [&]() -> std::shared_ptr<const std::string> {
+    try {
+      MetricSet metrics = CollectAll(context);
+      return std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
+    } catch (...) {
+      // Only allocation failure gets here; serve an empty exposition rather than no answer.
+      return std::make_shared<const std::string>();
+    }
+  });
 }
 
 }  // namespace patroni_exporter

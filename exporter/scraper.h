@@ -10,14 +10,12 @@
 // at most one scrape duration old). Thread-safe; never throws.
 #pragma once
 
-#include <future>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "collectors/collector.h"
+#include "exporter/single_flight.h"
 
 namespace patroni_exporter {
 
@@ -34,8 +32,7 @@ class Scraper {
 
  private:
   std::vector<std::unique_ptr<Collector>> collectors_;
-  std::mutex mutex_;
-  std::optional<std::shared_future<std::shared_ptr<const std::string>>> in_flight_;
+  SingleFlight<std::string> flight_;
 };
 
 }  // namespace patroni_exporter

@@ -1,7 +1,10 @@
 #include "exporter/wiring.h"
 
+#include "collectors/member_directory.h"
 #include "collectors/patroni/patroni_collector.h"
+#include "collectors/postgres/postgres_collector.h"
 #include "collectors/process/process_collector.h"
+#include "collectors/request_failures.h"
 #include "exporter/build_info.h"
 
 namespace patroni_exporter {
@@ -16,6 +19,8 @@ Components BuildComponents(const Config& config) {
 
   Components components;
   components.client = std::make_shared<const HttpClient>(http);
+  // Written by the patroni collector, read by the postgres collector and /probe.
+  auto directory = std::make_shared<MemberDirectory>(config.member_retention);
 
   PatroniCollectorOptions patroni;
   patroni.clusters = config.clusters;
@@ -24,14 +29,16 @@ Components BuildComponents(const Config& config) {
   patroni.config_view = config.config_collector;
   patroni.history_view = config.history_collector;
   patroni.health_view = config.health_collector;
-  if (!config.postgres_dsn_template.empty()) {
-    patroni.postgres = std::make_shared<PostgresScraper>(config.postgres_dsn_template);
-  }
-  auto patroni_collector = std::make_unique<PatroniCollector>(patroni, components.client);
-  const PatroniCollector* discovered = patroni_collector.get();
 
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(std::move(patroni_collector));
+  collectors.push_back(std::make_unique<PatroniCollector>(patroni, components.client, directory,
+                                                          std::make_shared<RequestFailures>("patroni")));
+  if (!config.postgres_dsn_template.empty()) {
+    PostgresCollectorOptions postgres;
+    postgres.dsn_template = config.postgres_dsn_template;
+    postgres.clusters = config.clusters;
+    collectors.push_back(std::make_unique<PostgresCollector>(postgres, directory));
+  }
   if (config.process_collector) collectors.push_back(std::make_unique<ProcessCollector>());
   components.scraper = std::make_unique<Scraper>(std::move(collectors));
 
@@ -39,12 +46,11 @@ Components BuildComponents(const Config& config) {
   probe.clusters = config.clusters;
   probe.default_tls = config.patroni_tls;
   probe.allowed_targets = config.probe_allowed_targets;
-  probe.views = patroni;
-  probe.views.clusters.clear();
   // /probe serves Patroni's view only: PostgreSQL connections belong to the configured clusters (a probe of an
   // arbitrary target would open and churn connections the main scrape owns).
-  probe.views.postgres = nullptr;
-  components.prober = std::make_unique<Prober>(probe, components.client, discovered);
+  probe.views = patroni;
+  probe.views.clusters.clear();
+  components.prober = std::make_unique<Prober>(probe, components.client, directory);
   return components;
 }
 

@@ -13,7 +13,7 @@ namespace patroni_exporter {
 struct Components {
   std::shared_ptr<const HttpClient> client;
   std::unique_ptr<Scraper> scraper;  // /metrics
-  std::unique_ptr<Prober> prober;    // /probe; reads what the scraper's patroni collector discovered
+  std::unique_ptr<Prober> prober;    // /probe; reads the member directory the scrape fills
 };
 
 Components BuildComponents(const Config& config);

@@ -1,317 +1,299 @@
 #include "collectors/patroni/patroni_collector.h"
 
 #include <future>
-#include <optional>
+#include <map>
 #include <set>
 #include <system_error>
 #include <utility>
 
 #include "collectors/log.h"
-#include "collectors/patroni/cluster_parse.h"
 #include "collectors/patroni/cluster_translate.h"
-#include "collectors/patroni/dynamic_config_parse.h"
-#include "collectors/patroni/dynamic_config_translate.h"
-#include "collectors/patroni/history_parse.h"
-#include "collectors/patroni/history_translate.h"
-#include "collectors/patroni/node_status_parse.h"
+#include "collectors/patroni/member_naming.h"
+#include "collectors/patroni/translate_dispatch.h"
 
 namespace patroni_exporter {
-namespace {
 
-enum class Endpoint { kPatroni, kCluster, kConfig, kHistory, kHealth };
+using Clock = std::chrono::steady_clock;
 
-struct Slot {
-  Endpoint endpoint;
-  std::size_t cluster;  // index into options.clusters
-  BaseUrl url;
-  std::string path;  // "/patroni", "/cluster", ...
+struct PatroniCollector::Scrape {
+  explicit Scrape(const std::vector<ClusterTarget>& clusters)
+      : plan(clusters),
+        views(clusters.size()),
+        speaker(clusters.size()),
+        answered_scope(clusters.size()),
+        scope(clusters.size()) {}
+
+  RequestPlan plan;
+  Clock::time_point now;
+  std::vector<DirectoryMember> remembered;  // the directory when the scrape began
+  std::vector<std::size_t> seed_cluster_slots;
+  std::set<std::size_t> valid_cluster_slots;                            // /cluster slots whose answer parsed
+  std::vector<std::optional<ClusterView>> views;                        // per cluster: the first valid /cluster
+  std::vector<std::optional<std::size_t>> speaker;                      // per cluster: the slot whose /cluster won
+  std::vector<std::optional<std::string>> answered_scope;               // per cluster: a scope a /patroni answer named
+  std::vector<std::optional<std::string>> scope;                        // per cluster: the view's resolved scope
+  std::map<std::string, std::pair<std::string, std::string>> identity;  // target -> (scope, name)
+  std::size_t other_failures = 0;                                       // no_api_url, missing_scope
 };
 
-// A /patroni request, and with the health view the health checks of the same member.
-void AddMember(std::vector<Slot>* slots, std::size_t cluster, const BaseUrl& url, bool health) {
-  slots->push_back({Endpoint::kPatroni, cluster, url, "/patroni"});
-  if (!health) return;
-  for (const char* path : kHealthChecks) slots->push_back({Endpoint::kHealth, cluster, url, path});
+namespace {
+
+bool IsSeed(const ClusterTarget& cluster, const BaseUrl& url) {
+  for (const BaseUrl& seed : cluster.seeds) {
+    if (seed.ToString() == url.ToString()) return true;
+  }
+  return false;
 }
 
-// The member of `view` whose api_url is `target` (same scheme, host and port).
-std::optional<std::string> MemberNameFor(const ClusterView& view, const BaseUrl& target) {
-  std::string error;
-  for (const ClusterMember& member : view.members) {
-    if (!member.api_url) continue;
-    const std::optional<BaseUrl> url = ParseBaseUrl(*member.api_url, &error);
-    if (url && url->scheme == target.scheme && url->host == target.host && url->port == target.port) {
-      return member.name;
-    }
-  }
-  return std::nullopt;
+void Append(std::vector<std::size_t>* to, const std::vector<std::size_t>& more) {
+  to->insert(to->end(), more.begin(), more.end());
 }
 
 }  // namespace
 
-PatroniCollector::PatroniCollector(PatroniCollectorOptions options, std::shared_ptr<const HttpClient> client)
-    : options_(std::move(options)), client_(std::move(client)) {}
+PatroniCollector::PatroniCollector(PatroniCollectorOptions options, std::shared_ptr<const HttpClient> client,
+                                   std::shared_ptr<MemberDirectory> directory,
+                                   std::shared_ptr<RequestFailures> failures)
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      directory_(std::move(directory)),
+      failures_(std::move(failures)) {}
 
-std::vector<std::string> PatroniCollector::DiscoveredHostPorts() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return discovered_;
-}
-
-void PatroniCollector::RecordOutcome(const std::string& target, const std::string& failure) {
-  std::string& last = last_failure_[target];
-  if (failure == last) {
-    if (!failure.empty()) {
-      Log(LogLevel::kDebug, "Patroni target still failing",
-          {{"collector", "patroni"}, {"target", target}, {"err", failure}});
+// The first valid /cluster of each cluster, in slot order (configured seeds first, then remembered members).
+void PatroniCollector::PickViews(Scrape* s, const std::vector<std::size_t>& indices) {
+  for (const std::size_t i : indices) {
+    if (s->plan.slot(i).endpoint != Endpoint::kCluster) continue;
+    std::optional<ClusterView> view = ReadClusterAnswer(s->plan.response(i), &s->plan.failure(i));
+    if (!view) continue;
+    s->valid_cluster_slots.insert(i);
+    const std::size_t c = s->plan.slot(i).cluster;
+    if (!s->views[c]) {
+      s->views[c] = std::move(view);
+      s->speaker[c] = i;
     }
-    return;
   }
-  if (failure.empty()) {
-    Log(LogLevel::kInfo, "Patroni target recovered", {{"collector", "patroni"}, {"target", target}});
-  } else {
-    Log(LogLevel::kWarn, "Patroni target failed", {{"collector", "patroni"}, {"target", target}, {"err", failure}});
-  }
-  last = failure;
 }
 
-std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* out) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const std::size_t n_clusters = options_.clusters.size();
-
-  // Round 1: every seed's /patroni and /cluster at once.
-  std::vector<Slot> slots;
-  std::set<std::string> polled;  // base URLs whose /patroni is asked for in this scrape
+void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
+  const std::vector<ClusterTarget>& clusters = options_.clusters;
+  const bool health = options_.health_view;
   const bool want_cluster = options_.cluster_view || options_.config_view || options_.history_view;
-  for (std::size_t c = 0; c < n_clusters; ++c) {
-    const ClusterTarget& cluster = options_.clusters[c];
-    for (const BaseUrl& seed : cluster.seeds) {
-      if (polled.insert(seed.ToString()).second) AddMember(&slots, c, seed, options_.health_view);
-      if (cluster.discovery || want_cluster) slots.push_back({Endpoint::kCluster, c, seed, "/cluster"});
-    }
-  }
-  // Slots from `from` on (only the /cluster ones, only the others, or all) and their requests.
-  auto requests_for = [&](std::size_t from, std::optional<bool> cluster) {
-    std::pair<std::vector<std::size_t>, std::vector<HttpRequest>> picked;
-    for (std::size_t i = from; i < slots.size(); ++i) {
-      if (cluster && (slots[i].endpoint == Endpoint::kCluster) != *cluster) continue;
-      picked.first.push_back(i);
-      picked.second.push_back({slots[i].url.Join(slots[i].path), &options_.clusters[slots[i].cluster].tls});
-    }
-    return picked;
-  };
-  std::vector<HttpResponse> responses(slots.size());
-  // With discovery, the seeds' /patroni requests run on their own thread, beside /cluster and then round 2, so
-  // a slow seed never holds back the members (500 members answering in 100 ms: 309 ms a scrape before, two
-  // rounds of 100 ms; 217 ms after). Without discovery, round 2 is at most /config and /history: one GetAll of
-  // round 1 costs less than a thread (docs/performance.md).
+  RequestPlan& plan = s->plan;
+
+  // Round 1: members (seeds, and with discovery every remembered member) beside the seeds' /cluster.
+  std::vector<std::size_t> members;
+  std::vector<std::size_t> cluster_slots;
   bool discovery = false;
-  for (const ClusterTarget& cluster : options_.clusters) discovery = discovery || cluster.discovery;
-  const auto seed_requests = requests_for(0, false);
-  const auto cluster_requests = requests_for(0, discovery ? std::optional<bool>(true) : std::nullopt);
-  std::future<std::vector<HttpResponse>> seed_responses;
-  if (discovery && !seed_requests.first.empty()) {
-    auto get = [this, &seed_requests, deadline = context.deadline] {
-      return client_->GetAll(seed_requests.second, deadline);
+  for (std::size_t c = 0; c < clusters.size(); ++c) {
+    for (const BaseUrl& seed : clusters[c].seeds) Append(&members, plan.AddMember(c, seed, health));
+    if (clusters[c].discovery) {
+      discovery = true;
+      for (const DirectoryMember& m : s->remembered) {
+        if (m.cluster == clusters[c].name && m.api_url) Append(&members, plan.AddMember(c, *m.api_url, health));
+      }
+    }
+    if (!clusters[c].discovery && !want_cluster) continue;
+    for (const BaseUrl& seed : clusters[c].seeds)
+      cluster_slots.push_back(plan.Add(Endpoint::kCluster, c, seed, "/cluster"));
+  }
+  s->seed_cluster_slots = cluster_slots;
+  // With discovery, the members' requests run on their own thread, beside /cluster and the later rounds, so a
+  // slow member never holds back the others (500 members answering in 100 ms: 309 ms a scrape with two rounds,
+  // 217 ms with this; docs/performance.md). Without discovery one GetAll costs less than a thread.
+  std::future<std::vector<HttpResponse>> member_answers;
+  if (discovery && !members.empty()) {
+    auto get = [this, requests = plan.Requests(members), deadline = context.deadline] {
+      return client_->GetAll(requests, deadline);
     };
     try {
-      seed_responses = std::async(std::launch::async, get);
-    } catch (const std::system_error&) {  // no thread to be had: ask them after round 2 instead
-      seed_responses = std::async(std::launch::deferred, get);
+      member_answers = std::async(std::launch::async, get);
+    } catch (const std::system_error&) {  // no thread to be had: ask them after the other rounds instead
+      member_answers = std::async(std::launch::deferred, get);
+    }
+  } else {
+    Append(&cluster_slots, members);
+    members.clear();
+  }
+  plan.Fetch(*client_, cluster_slots, context.deadline);
+  PickViews(s, cluster_slots);
+
+  // Round 2: no seed's /cluster is valid: the remembered members stand in as seeds.
+  std::vector<std::size_t> fallback;
+  for (std::size_t c = 0; c < clusters.size(); ++c) {
+    if (!clusters[c].discovery || s->views[c]) continue;
+    for (const DirectoryMember& m : s->remembered) {
+      if (m.cluster != clusters[c].name || !m.api_url || IsSeed(clusters[c], *m.api_url)) continue;
+      fallback.push_back(plan.Add(Endpoint::kCluster, c, *m.api_url, "/cluster"));
     }
   }
-  std::vector<HttpResponse> got = client_->GetAll(cluster_requests.second, context.deadline);
-  for (std::size_t k = 0; k < got.size(); ++k) responses[cluster_requests.first[k]] = std::move(got[k]);
+  plan.Fetch(*client_, fallback, context.deadline);
+  PickViews(s, fallback);
 
-  // The cluster view of each cluster: the first seed, in configured order, whose /cluster is valid.
-  std::vector<std::optional<ClusterView>> views(n_clusters);
-  std::vector<std::optional<BaseUrl>> speaker(n_clusters);  // the seed whose /cluster won
-  std::vector<std::string> failures(slots.size());
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i].endpoint != Endpoint::kCluster) continue;
-    if (!responses[i].ok()) {
-      failures[i] = "GET /cluster: " + responses[i].FailureReason();
-      continue;
-    }
-    ClusterParseResult parsed = ParseCluster(responses[i].body);
-    if (!parsed.value) {
-      failures[i] = "GET /cluster: " + parsed.error;
-      continue;
-    }
-    if (!views[slots[i].cluster]) {
-      views[slots[i].cluster] = std::move(parsed.value);
-      speaker[slots[i].cluster] = slots[i].url;
-    }
-  }
-
-  // Round 2: members the seeds did not cover.
-  std::vector<std::string> discovered;
-  const std::size_t round2 = slots.size();
-  for (std::size_t c = 0; c < n_clusters; ++c) {
-    if (!views[c]) continue;
-    for (const ClusterMember& member : views[c]->members) {
-      std::string error;
-      const std::optional<BaseUrl> url = member.api_url ? ParseBaseUrl(*member.api_url, &error) : std::nullopt;
-      if (!url) continue;
-      if (options_.clusters[c].discovery) discovered.push_back(url->HostPort());
-      if (options_.clusters[c].discovery && polled.insert(url->ToString()).second) {
-        AddMember(&slots, c, *url, options_.health_view);
+  // Round 3: members the views list that round 1 did not ask; /config and /history from each view's speaker.
+  std::vector<std::size_t> more;
+  for (std::size_t c = 0; c < clusters.size(); ++c) {
+    if (!s->views[c]) continue;
+    if (clusters[c].discovery) {
+      for (const ClusterMember& member : s->views[c]->members) {
+        std::string error;
+        const std::optional<BaseUrl> url = member.api_url ? ParseBaseUrl(*member.api_url, &error) : std::nullopt;
+        if (url) Append(&more, plan.AddMember(c, *url, health));
       }
     }
-    if (options_.config_view) slots.push_back({Endpoint::kConfig, c, *speaker[c], "/config"});
-    if (options_.history_view) slots.push_back({Endpoint::kHistory, c, *speaker[c], "/history"});
+    const BaseUrl speaker = plan.slot(*s->speaker[c]).url;
+    if (options_.config_view) more.push_back(plan.Add(Endpoint::kConfig, c, speaker, "/config"));
+    if (options_.history_view) more.push_back(plan.Add(Endpoint::kHistory, c, speaker, "/history"));
   }
-  if (slots.size() > round2) {
-    std::vector<HttpResponse> more = client_->GetAll(requests_for(round2, false).second, context.deadline);
-    for (HttpResponse& r : more) responses.push_back(std::move(r));
-    failures.resize(slots.size());
-  }
-  if (seed_responses.valid()) {
-    got = seed_responses.get();
-    for (std::size_t k = 0; k < got.size(); ++k) responses[seed_requests.first[k]] = std::move(got[k]);
-  }
-  discovered_ = std::move(discovered);
+  plan.Fetch(*client_, more, context.deadline);
+  if (member_answers.valid()) plan.Store(members, member_answers.get());
+}
 
-  // Node families of every /patroni answer, and what the cluster families need from them.
+void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
   std::set<std::pair<std::string, std::string>> members_seen;
-  std::vector<std::optional<std::string>> scope_of_cluster(n_clusters);
-  std::map<std::string, std::pair<std::string, std::string>> identity;  // target -> (scope, name)
   std::map<std::string, int> running_primaries;  // scope -> count, in first-seen order of scopes below
   std::vector<std::string> scopes_in_order;
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i].endpoint != Endpoint::kPatroni) continue;
-    const std::string target = slots[i].url.ToString();
-    std::optional<NodeStatus> status;
-    if (!responses[i].ok()) {
-      failures[i] = responses[i].FailureReason();
-    } else {
-      NodeStatusParseResult parsed = ParseNodeStatus(responses[i].body);
-      if (!parsed.value) {
-        failures[i] = "GET /patroni: " + parsed.error;
-      } else {
-        for (const std::string& warning : parsed.warnings) {
-          Log(LogLevel::kDebug, warning, {{"collector", "patroni"}, {"target", target}});
-        }
-        status = std::move(parsed.value);
-      }
-    }
+  for (std::size_t i = 0; i < s->plan.slots().size(); ++i) {
+    const Slot& slot = s->plan.slot(i);
+    if (slot.endpoint != Endpoint::kPatroni) continue;
+    const std::size_t c = slot.cluster;
+    const std::string target = slot.url.ToString();
+    const ClusterView* view = s->views[c] ? &*s->views[c] : nullptr;
+    const std::optional<NodeStatus> status = ReadPatroniAnswer(s->plan.response(i), target, &s->plan.failure(i));
     if (status) {
-      const std::size_t c = slots[i].cluster;
-      std::optional<std::string> name = status->name;
-      if (!name && views[c]) {
-        name = MemberNameFor(*views[c], slots[i].url);
-        if (name) known_names_[target] = *name;
-      }
-      if (!name && known_names_.count(target)) name = known_names_[target];
-      const std::string member = name.value_or(slots[i].url.HostPort());
-      identity[target] = {status->scope, member};
+      const std::string member = ResolveMemberName(status->name, view, slot.url, *directory_);
+      s->identity[target] = {status->scope, member};
       if (members_seen.emplace(status->scope, member).second) {
         TranslateNodeStatus(*status, member, options_.node, out);
       } else {
         Log(LogLevel::kWarn, "two targets are the same Patroni member; exporting it once",
             {{"collector", "patroni"}, {"target", target}, {"scope", status->scope}, {"name", member}});
       }
-      if (!scope_of_cluster[c]) scope_of_cluster[c] = status->scope;
+      if (!s->answered_scope[c]) s->answered_scope[c] = status->scope;
       if (running_primaries.emplace(status->scope, 0).second) scopes_in_order.push_back(status->scope);
-      if ((status->role == "master" || status->role == "primary") && status->state == "running") {
-        ++running_primaries[status->scope];
+      const bool primary = status->role == "master" || status->role == "primary";
+      if (primary && status->state == "running") ++running_primaries[status->scope];
+      directory_->ObservePatroniAnswer(options_.clusters[c].name, slot.url, status->scope, member,
+                                       primary || status->role == "standby_leader", s->now);
+    } else {
+      directory_->ObservePatroniFailure(slot.url);
+    }
+    // A remembered member that /cluster no longer lists and whose Patroni is gone was removed (scale-in) or died:
+    // no up sample, so it pages nobody; its PostgreSQL is still queried (patroni_pg_orphaned_primary).
+    bool listed = view != nullptr && MemberNameFor(*view, slot.url).has_value();
+    if (view == nullptr) {
+      for (const DirectoryMember& m : s->remembered) {
+        if (m.api_url && m.api_url->ToString() == target) listed = m.listed;
       }
     }
-    out->AddGauge("patroni_up",
-                  "1 if the Patroni REST API at target answered GET /patroni with a valid status, 0 otherwise.",
-                  {{"target", target}}, status ? 1 : 0);
-    RecordOutcome(target, failures[i]);
+    if (status || listed || IsSeed(options_.clusters[c], slot.url)) {
+      out->AddGauge("patroni_up",
+                    "1 if the Patroni REST API at target answered GET /patroni with a valid status, 0 otherwise.",
+                    {{"target", target}}, status ? 1 : 0);
+    }
+    const SlotFailure& f = s->plan.failure(i);
+    failures_->Record(target, "/patroni", f.kind, f.detail);
   }
-
   for (const std::string& scope : scopes_in_order) {
     out->AddGauge("patroni_cluster_running_primaries",
                   "Members polled in this scrape whose own GET /patroni says primary with PostgreSQL running; "
                   "more than 1 is split brain.",
                   {{"scope", scope}}, running_primaries[scope]);
   }
+}
 
-  for (std::size_t i = 0; i < round2; ++i) {
-    if (slots[i].endpoint != Endpoint::kCluster) continue;
-    const std::string target = slots[i].url.ToString();
+void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
+  for (const std::size_t i : s->seed_cluster_slots) {
     out->AddGauge("patroni_cluster_up",
                   "1 if the Patroni REST API at target answered GET /cluster with a valid cluster, 0 otherwise.",
-                  {{"target", target}}, failures[i].empty() ? 1 : 0);
-    RecordOutcome(target + "/cluster", failures[i]);
+                  {{"target", s->plan.slot(i).url.ToString()}}, s->valid_cluster_slots.count(i) ? 1 : 0);
   }
-
-  // /cluster names its scope from Patroni 3.2 on; before, the members' /patroni does. /config and /history
-  // never do.
-  std::vector<std::optional<std::string>> cluster_scope(n_clusters);
-  for (std::size_t c = 0; c < n_clusters; ++c) {
-    if (!views[c]) continue;
-    cluster_scope[c] = views[c]->scope ? views[c]->scope : scope_of_cluster[c];
-    if (!cluster_scope[c]) {
-      Log(LogLevel::kDebug, "cluster-wide families skipped: no member answered /patroni to name the scope",
-          {{"collector", "patroni"}, {"cluster", options_.clusters[c].name}});
-    } else if (options_.cluster_view) {
-      TranslateCluster(*views[c], *cluster_scope[c], out);
+  for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
+    if (!s->views[c]) continue;
+    const ClusterTarget& cluster = options_.clusters[c];
+    const std::size_t speaker = *s->speaker[c];
+    s->scope[c] = ResolveScope(*s->views[c], s->answered_scope[c], s->plan.slot(speaker).url, cluster.name,
+                               s->remembered, *directory_);
+    if (!s->scope[c]) {
+      s->plan.failure(speaker) = {"missing_scope",
+                                  "GET /cluster has no scope (Patroni < 3.2) and no member of cluster " + cluster.name +
+                                      " has answered GET /patroni to name it: cluster-wide families "
+                                      "skipped"};
+      continue;
+    }
+    directory_->ObserveCluster(cluster.name, *s->scope[c], ListedMembers(*s->views[c]), s->now);
+    if (options_.cluster_view) TranslateCluster(*s->views[c], *s->scope[c], out);
+    if (!cluster.discovery) continue;
+    for (const ClusterMember& m : s->views[c]->members) {
+      std::string error;
+      if (m.api_url && ParseBaseUrl(*m.api_url, &error)) continue;
+      ++s->other_failures;
+      failures_->Record(*s->scope[c] + "/" + m.name, "/patroni", "no_api_url",
+                        "member " + m.name + " of scope " + *s->scope[c] +
+                            " is listed by GET /cluster without a "
+                            "usable api_url" +
+                            (error.empty() ? "" : " (" + error + ")") + ": discovery cannot poll it");
     }
   }
-
-  for (std::size_t i = round2; i < slots.size(); ++i) {
-    const Endpoint endpoint = slots[i].endpoint;
-    if (endpoint != Endpoint::kConfig && endpoint != Endpoint::kHistory) continue;
-    const std::string target = slots[i].url.ToString();
-    const std::optional<std::string>& scope = cluster_scope[slots[i].cluster];
-    if (!responses[i].ok()) {
-      failures[i] = "GET " + slots[i].path + ": " + responses[i].FailureReason();
-    } else if (endpoint == Endpoint::kConfig) {
-      DynamicConfigParseResult parsed = ParseDynamicConfig(responses[i].body);
-      if (!parsed.value) {
-        failures[i] = "GET /config: " + parsed.error;
-      } else if (scope) {
-        TranslateDynamicConfig(*parsed.value, *scope, out);
-      }
-    } else {
-      HistoryParseResult parsed = ParseHistory(responses[i].body);
-      if (!parsed.value) {
-        failures[i] = "GET /history: " + parsed.error;
-      } else if (scope) {
-        TranslateHistory(*parsed.value, *scope, out);
-      }
-    }
-    RecordOutcome(target + slots[i].path, failures[i]);
+  for (std::size_t i = 0; i < s->plan.slots().size(); ++i) {
+    const Slot& slot = s->plan.slot(i);
+    if (slot.endpoint != Endpoint::kCluster) continue;
+    const SlotFailure& f = s->plan.failure(i);
+    failures_->Record(slot.url.ToString() + "/cluster", "/cluster", f.kind, f.detail);
   }
+}
 
-  if (options_.postgres) {
-    // Addresses from this scrape's /cluster, else the last ones seen (a DCS outage must not hide PostgreSQL).
-    for (std::size_t c = 0; c < n_clusters; ++c) {
-      if (!views[c] || !cluster_scope[c]) continue;
-      for (const ClusterMember& m : views[c]->members) {
-        if (m.host && m.port) pg_addresses_[*cluster_scope[c] + "/" + m.name] = {*m.host, static_cast<int>(*m.port)};
-      }
-    }
-    std::vector<PgTarget> pg_targets;
-    std::set<std::string> seen;
-    for (const auto& [target, who] : identity) {
-      const auto address = pg_addresses_.find(who.first + "/" + who.second);
-      if (address == pg_addresses_.end() || !seen.insert(address->first).second) continue;
-      pg_targets.push_back({who.first, who.second, address->second.first, address->second.second});
-    }
-    options_.postgres->Collect(pg_targets, context.deadline, out);
+void PatroniCollector::EmitClusterWide(Scrape* s, MetricSet* out) const {
+  for (std::size_t i = 0; i < s->plan.slots().size(); ++i) {
+    const Slot& slot = s->plan.slot(i);
+    if (slot.endpoint != Endpoint::kConfig && slot.endpoint != Endpoint::kHistory) continue;
+    SlotFailure& f = s->plan.failure(i);
+    TranslateClusterWideAnswer(slot.endpoint, s->plan.response(i), s->scope[slot.cluster], out, &f);
+    failures_->Record(slot.url.ToString() + slot.path, slot.path, f.kind, f.detail);
   }
+}
 
-  // Health checks answer 200 or 503 with a body; anything else (404 on a version without the endpoint, no
-  // answer) leaves the sample out. They do not count as failures: /patroni of the same member already does.
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i].endpoint != Endpoint::kHealth) continue;
-    const auto who = identity.find(slots[i].url.ToString());
-    const long status = responses[i].transport_ok() ? responses[i].status : 0;
-    if (who == identity.end() || (status != 200 && status != 503)) continue;
-    out->AddGauge("patroni_health_check",
-                  "1 if the member's health endpoint answers 200 (what a load balancer or probe sees), 0 if 503.",
-                  {{"scope", who->second.first}, {"name", who->second.second}, {"endpoint", slots[i].path}},
-                  status == 200 ? 1 : 0);
+void PatroniCollector::EmitHealth(Scrape* s, MetricSet* out) const {
+  for (std::size_t i = 0; i < s->plan.slots().size(); ++i) {
+    const Slot& slot = s->plan.slot(i);
+    if (slot.endpoint != Endpoint::kHealth) continue;
+    const auto who = s->identity.find(slot.url.ToString());
+    SlotFailure& f = s->plan.failure(i);
+    const std::optional<bool> healthy = ReadHealthAnswer(s->plan.response(i), &f);
+    // The member's /patroni failed too: its up gauge and log line already say so.
+    if (who == s->identity.end()) {
+      f = {};
+      continue;
+    }
+    if (healthy) {
+      out->AddGauge("patroni_health_check",
+                    "1 if the member's health endpoint answers 200 (what a load balancer or probe sees), 0 if 503.",
+                    {{"scope", who->second.first}, {"name", who->second.second}, {"endpoint", slot.path}},
+                    *healthy ? 1 : 0);
+    }
+    failures_->Record(slot.url.ToString() + slot.path, slot.path, f.kind, f.detail, f.expected);
   }
+}
 
-  std::size_t failed = 0;
-  for (const std::string& failure : failures) failed += failure.empty() ? 0 : 1;
+std::string PatroniCollector::Finish(Scrape* s, MetricSet* out) {
+  directory_->MarkUpdated();
+  if (options_.export_failure_counter) failures_->AddTo(out);
+  std::size_t failed = s->other_failures;
+  for (const SlotFailure& f : s->plan.failures()) failed += f.failed() && !f.expected ? 1 : 0;
   if (failed == 0) return "";
-  return std::to_string(failed) + " of " + std::to_string(slots.size()) + " Patroni requests failed";
+  return std::to_string(failed) + " of " + std::to_string(s->plan.slots().size()) + " Patroni requests failed";
+}
+
+std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Scrape s(options_.clusters);
+  s.now = Clock::now();
+  s.remembered = directory_->Snapshot(s.now);
+  FetchAll(context, &s);
+  EmitMembers(&s, out);
+  EmitClusters(&s, out);
+  EmitClusterWide(&s, out);
+  EmitHealth(&s, out);
+  return Finish(&s, out);
 }
 
 }  // namespace patroni_exporter

@@ -177,4 +177,22 @@ std::string CheckConninfo(const std::string& conninfo) {
   return reason;
 }
 
+bool ConninfoNamesServer(const std::string& conninfo) {
+  char* message = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &message);
+  if (options == nullptr) {
+    PQfreemem(message);
+    return false;
+  }
+  bool names = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    const std::string keyword = o->keyword;
+    if ((keyword == "host" || keyword == "hostaddr" || keyword == "port") && o->val != nullptr && o->val[0] != '\0') {
+      names = true;
+    }
+  }
+  PQconninfoFree(options);
+  return names;
+}
+
 }  // namespace patroni_exporter

@@ -42,4 +42,9 @@ class PgSession {
 // keyword is refused (passwords come from PGPASSWORD or a passfile, never from flags).
 std::string CheckConninfo(const std::string& conninfo);
 
+// Whether a (valid) connection string chooses the server itself: a non-empty `host`, `hostaddr` or `port`
+// keyword (PGHOST and friends in the environment do not count: the member's address from /cluster overrides
+// them). False for a string libpq cannot parse.
+bool ConninfoNamesServer(const std::string& conninfo);
+
 }  // namespace patroni_exporter

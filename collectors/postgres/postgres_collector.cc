@@ -21,49 +21,125 @@ std::string Quoted(const std::string& value) {
   return out + "'";
 }
 
+bool SameApi(const std::optional<BaseUrl>& a, const BaseUrl& b) {
+  return a && a->scheme == b.scheme && a->host == b.host && a->port == b.port;
+}
+
+std::string ServerKey(const PgTarget& t) {
+  return t.host.empty() ? "local/" + t.name : t.host + ":" + std::to_string(t.port);
+}
+
 }  // namespace
 
-void PostgresScraper::CollectOne(const PgTarget& target, Server* server, std::chrono::steady_clock::time_point deadline,
-                                 MetricSet* out) {
-  const Labels labels = {{"scope", target.scope}, {"name", target.name}};
-  const std::string where = target.host + ":" + std::to_string(target.port);
+std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
+                                    const std::vector<ClusterTarget>& clusters, bool local_mode,
+                                    const MemberDirectory& directory) {
+  std::vector<PgTarget> targets;
+  if (local_mode) {
+    // The template names the server: the member of each cluster's first seed, known or not.
+    for (const ClusterTarget& cluster : clusters) {
+      if (cluster.seeds.empty()) continue;
+      const BaseUrl& seed = cluster.seeds.front();
+      PgTarget t;
+      t.name = seed.HostPort();
+      t.patroni_answered = directory.PatroniAnswered(seed);
+      for (const DirectoryMember& m : members) {
+        if (!SameApi(m.api_url, seed)) continue;
+        t.scope = m.scope;
+        t.name = m.name;
+        t.holds_leader_lock = m.holds_leader_lock;
+      }
+      targets.push_back(std::move(t));
+    }
+    return targets;
+  }
+  std::set<std::string> seen;
+  for (const DirectoryMember& m : members) {
+    if (!m.pg_host || !m.pg_port) continue;
+    bool polled = false;
+    for (const ClusterTarget& cluster : clusters) {
+      if (cluster.name != m.cluster) continue;
+      polled = cluster.discovery;
+      for (const BaseUrl& seed : cluster.seeds) polled = polled || SameApi(m.api_url, seed);
+    }
+    if (!polled) continue;
+    PgTarget t{m.scope, m.name, *m.pg_host, *m.pg_port, m.holds_leader_lock, m.patroni_answered};
+    if (!seen.insert(ServerKey(t)).second) continue;  // one server, one session
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+std::optional<bool> OrphanedPrimary(bool in_recovery, const PgTarget& target) {
+  if (in_recovery) return false;
+  if (target.patroni_answered == false) return true;
+  if (!target.patroni_answered) return std::nullopt;  // Patroni never asked yet: nothing to compare with
+  return !target.holds_leader_lock;
+}
+
+PostgresCollector::PostgresCollector(PostgresCollectorOptions options, std::shared_ptr<MemberDirectory> directory)
+    : options_(std::move(options)),
+      directory_(std::move(directory)),
+      local_mode_(ConninfoNamesServer(options_.dsn_template)) {}
+
+std::string PostgresCollector::CollectOne(const PgTarget& planned, Server* server,
+                                          std::chrono::steady_clock::time_point deadline, MetricSet* out) {
+  PgTarget target = planned;
+  const std::string where =
+      target.host.empty() ? "the --postgres.dsn-template server" : target.host + ":" + std::to_string(target.port);
   std::string error;
   std::optional<ServerState> state;
   PgSession& session = *server->session;
   if (session.Ensure(deadline, &error)) {
-    // The server gives up too, a little before the scrape does.
+    // The server ends each statement by the time the scrape's deadline is left at the SET; the client cancels
+    // any statement still running at the deadline itself (PgSession).
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     const int version = session.server_version();
     if (session.Query("SET statement_timeout = " + std::to_string(std::max<long long>(left, 1)), deadline, &error)) {
-      if (auto rows = session.Query(ServerStateSql(version), deadline, &error)) {
-        state = ParseServerState(*rows);
-        if (!state) error = "unexpected answer to the server state query";
-      }
-    }
-    if (state) {
-      TranslateServerState(*state, labels, out);
-      const struct {
-        std::string (*sql)(int);
-        void (*translate)(const PgRows&, const ServerState&, const Labels&, MetricSet*);
-      } views[] = {{StatReplicationSql, TranslateStatReplication},
-                   {ReplicationSlotsSql, TranslateReplicationSlots},
-                   {WalReceiverSql, TranslateWalReceiver}};
-      for (const auto& view : views) {
-        std::string view_error;
-        if (auto rows = session.Query(view.sql(version), deadline, &view_error)) {
-          view.translate(*rows, *state, labels, out);
-        } else if (error.empty()) {
-          error = view_error;
+      if (target.scope.empty()) {
+        // Local mode before Patroni ever answered: Patroni sets cluster_name to the scope.
+        if (auto rows = session.Query("SELECT current_setting('cluster_name') AS cluster_name", deadline, &error)) {
+          if (!rows->empty()) target.scope = PgText(rows->front(), "cluster_name").value_or("");
         }
       }
-      if (!state->monitor_privilege && !server->warned_privilege) {
-        server->warned_privilege = true;
-        Log(LogLevel::kWarn,
-            "the exporter's PostgreSQL role cannot read other sessions' replication data; run: GRANT pg_monitor TO "
-            "<the role of --postgres.dsn-template>",
-            {{"collector", "postgres"}, {"server", where}, {"scope", target.scope}, {"name", target.name}});
+      if (error.empty()) {
+        if (auto rows = session.Query(ServerStateSql(version), deadline, &error)) {
+          state = ParseServerState(*rows);
+          if (!state) error = "unexpected answer to the server state query";
+        }
       }
+    }
+  }
+  const Labels labels = {{"scope", target.scope}, {"name", target.name}};
+  if (state) {
+    TranslateServerState(*state, labels, out);
+    const struct {
+      std::string (*sql)(int);
+      void (*translate)(const PgRows&, const ServerState&, const Labels&, MetricSet*);
+    } views[] = {{StatReplicationSql, TranslateStatReplication},
+                 {ReplicationSlotsSql, TranslateReplicationSlots},
+                 {WalReceiverSql, TranslateWalReceiver}};
+    for (const auto& view : views) {
+      std::string view_error;
+      if (auto rows = session.Query(view.sql(session.server_version()), deadline, &view_error)) {
+        view.translate(*rows, *state, labels, out);
+      } else if (error.empty()) {
+        error = view_error;
+      }
+    }
+    if (const std::optional<bool> orphaned = OrphanedPrimary(state->in_recovery, target)) {
+      out->AddGauge("patroni_pg_orphaned_primary",
+                    "1 if the member's PostgreSQL accepts writes while the member does not hold Patroni's leader "
+                    "lock or its Patroni does not answer (split brain risk), 0 otherwise.",
+                    labels, *orphaned ? 1 : 0);
+    }
+    if (!state->monitor_privilege && !server->warned_privilege) {
+      server->warned_privilege = true;
+      Log(LogLevel::kWarn,
+          "the exporter's PostgreSQL role cannot read other sessions' replication data; run: GRANT pg_monitor TO "
+          "<the role of --postgres.dsn-template>",
+          {{"collector", "postgres"}, {"server", where}, {"scope", target.scope}, {"name", target.name}});
     }
   }
   out->AddGauge("patroni_pg_up", "1 if the member's PostgreSQL answered the exporter's queries, 0 otherwise.", labels,
@@ -77,36 +153,50 @@ void PostgresScraper::CollectOne(const PgTarget& target, Server* server, std::ch
     }
     server->last_failure = failure;
   }
+  return failure;
 }
 
-void PostgresScraper::Collect(const std::vector<PgTarget>& targets, std::chrono::steady_clock::time_point deadline,
-                              MetricSet* out) {
+std::string PostgresCollector::Collect(const ScrapeContext& context, MetricSet* out) {
   std::lock_guard<std::mutex> lock(mutex_);
+  const auto start = std::chrono::steady_clock::now();
+  // Right after startup nothing is known of the members: wait for the patroni collector's first answers, at most
+  // half of the time left, so the first scrape has PostgreSQL's view too.
+  if (context.deadline > start) directory_->WaitForFirstUpdate(start + (context.deadline - start) / 2);
+  const std::vector<PgTarget> targets = PlanPgTargets(directory_->Snapshot(std::chrono::steady_clock::now()),
+                                                      options_.clusters, local_mode_, *directory_);
+
   std::vector<Server*> servers;
   std::set<std::string> keep;
-  std::vector<PgTarget> unique;
   for (const PgTarget& target : targets) {
-    const std::string key = target.host + ":" + std::to_string(target.port);
-    if (!keep.insert(key).second) continue;  // one server, one session, one thread
-    unique.push_back(target);
+    const std::string key = ServerKey(target);
+    keep.insert(key);
     Server& server = servers_[key];
     if (!server.session) {
-      server.session = std::make_unique<PgSession>("host=" + Quoted(target.host) +
-                                                   " port=" + std::to_string(target.port) + " " + dsn_template_);
+      server.session = std::make_unique<PgSession>(
+          target.host.empty()
+              ? options_.dsn_template
+              : "host=" + Quoted(target.host) + " port=" + std::to_string(target.port) + " " + options_.dsn_template);
     }
     servers.push_back(&server);
   }
-  // Members that left the cluster: close their connections.
+  // Members that left the directory: close their connections.
   for (auto it = servers_.begin(); it != servers_.end();) {
     it = keep.count(it->first) ? std::next(it) : servers_.erase(it);
   }
-  std::vector<MetricSet> results(unique.size());
+  std::vector<MetricSet> results(targets.size());
+  std::vector<std::string> failures(targets.size());
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < unique.size(); ++i) {
-    threads.emplace_back([&, i] { CollectOne(unique[i], servers[i], deadline, &results[i]); });
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    threads.emplace_back([&, i] { failures[i] = CollectOne(targets[i], servers[i], context.deadline, &results[i]); });
   }
   for (std::thread& t : threads) t.join();
-  for (MetricSet& r : results) out->Merge(std::move(r));
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    out->Merge(std::move(results[i]));
+    failed += failures[i].empty() ? 0 : 1;
+  }
+  if (failed == 0) return "";
+  return std::to_string(failed) + " of " + std::to_string(targets.size()) + " PostgreSQL servers failed";
 }
 
 }  // namespace patroni_exporter

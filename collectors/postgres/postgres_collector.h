@@ -1,43 +1,80 @@
-// PostgresScraper: PostgreSQL's own view of replication, over libpq, for the members the patroni collector
-// polls -> patroni_pg_up{scope,name} and the families of server_state.h, stat_replication.h,
+// PostgresCollector ("postgres"): PostgreSQL's own view of each member, over libpq -> patroni_pg_up{scope,name},
+// patroni_pg_orphaned_primary{scope,name}, and the families of server_state.h, stat_replication.h,
 // replication_slots.h and wal_receiver.h.
 //
-// Where it connects: "host=H port=P " + the DSN template, with H and P the member's PostgreSQL address from
-// /cluster, so after a failover the primary's view comes from the new primary without reconfiguration. A
-// host or port in the template wins (libpq takes the last value), e.g. a Unix socket next to the node. The
-// password comes from PGPASSWORD or a passfile only (the template may not hold one).
+// A peer of the patroni collector, not driven by it: the scrape wrapper runs both at once, each under the scrape
+// deadline, so a stalled Patroni never costs PostgreSQL its answer. It reads its targets from the member
+// directory (collectors/member_directory.h), which the patroni collector fills and which remembers members
+// /cluster no longer lists, so a member whose Patroni died is still queried.
 //
-// One connection per server, kept across scrapes, rebuilt after a failure, closed when the member leaves.
-// Members are queried concurrently; every connect and query ends by the scrape deadline (statement_timeout
-// tied to it, and a client-side cancel). A server that cannot be reached or queried gets patroni_pg_up 0 and a
-// log line on each change of its reason; the rest of the scrape is unaffected. A role without pg_monitor gets
-// patroni_pg_monitor_privilege 0 and one log line with the GRANT to run. Thread-safe; never throws.
+// Where it connects, chosen once from the DSN template (--postgres.dsn-template):
+// - Cluster mode (the template names no host, hostaddr or port): one server per remembered member of a
+//   discovery cluster, or per configured seed's member otherwise, at "host=H port=P " + the template with H and P
+//   the member's PostgreSQL address from /cluster; after a failover the primary's view comes from the new
+//   primary without reconfiguration.
+// - Local mode (the template names the server: the sidecar case, e.g. a Unix socket next to the node): one
+//   server per configured cluster, the member of its first seed, queried with no Patroni answer at all. Its
+//   labels are that member's remembered (scope, name); before Patroni ever answered, scope is PostgreSQL's own
+//   cluster_name setting (Patroni sets it to the scope) and name the seed's HOST:PORT.
+// The password comes from PGPASSWORD or a passfile only (the template may not hold one).
+//
+// Orphaned primary: patroni_pg_orphaned_primary is 1 when the member's PostgreSQL accepts writes (not in
+// recovery) while the member does not hold the leader lock in Patroni's view, or its Patroni does not answer;
+// 0 otherwise; absent when PostgreSQL did not answer. What the directory knew when this scrape's queries began
+// is used, so Patroni's view is never newer than PostgreSQL's: a switchover (the old leader demotes before it
+// releases the lock) cannot make it flicker.
+//
+// One connection per server, kept across scrapes, rebuilt after a failure, closed when the member leaves the
+// directory. Servers are queried concurrently; every connect and query ends by the scrape deadline. A server
+// that cannot be reached or queried gets patroni_pg_up 0 and a log line on each change of its reason. A role
+// without pg_monitor gets patroni_pg_monitor_privilege 0 and one log line with the GRANT to run.
+// Collect() is thread-safe (serialized); never throws.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "collectors/metric_set.h"
+#include "collectors/cluster_target.h"
+#include "collectors/collector.h"
+#include "collectors/member_directory.h"
 #include "collectors/postgres/pg_session.h"
 
 namespace patroni_exporter {
 
-struct PgTarget {
-  std::string scope;
-  std::string name;  // member
-  std::string host;
-  int port = 5432;
+struct PostgresCollectorOptions {
+  std::string dsn_template;
+  std::vector<ClusterTarget> clusters;  // which members are polled (discovery) and, in local mode, the seeds
 };
 
-class PostgresScraper {
- public:
-  explicit PostgresScraper(std::string dsn_template) : dsn_template_(std::move(dsn_template)) {}
+// One server to query and what the directory knew of its member when the scrape began.
+struct PgTarget {
+  std::string scope;  // empty in local mode while no Patroni answer named it: cluster_name is asked
+  std::string name;
+  std::string host;  // empty in local mode: the template names the server
+  int port = 0;
+  bool holds_leader_lock = false;
+  std::optional<bool> patroni_answered;
+};
 
-  void Collect(const std::vector<PgTarget>& targets, std::chrono::steady_clock::time_point deadline, MetricSet* out);
+// The servers one scrape queries: pure, from a directory snapshot. Exposed for tests.
+std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
+                                    const std::vector<ClusterTarget>& clusters, bool local_mode,
+                                    const MemberDirectory& directory);
+
+// 1, 0, or empty (unknown): see the header comment.
+std::optional<bool> OrphanedPrimary(bool in_recovery, const PgTarget& target);
+
+class PostgresCollector : public Collector {
+ public:
+  PostgresCollector(PostgresCollectorOptions options, std::shared_ptr<MemberDirectory> directory);
+
+  std::string Name() const override { return "postgres"; }
+  std::string Collect(const ScrapeContext& context, MetricSet* out) override;
 
  private:
   struct Server {
@@ -45,12 +82,15 @@ class PostgresScraper {
     std::string last_failure;
     bool warned_privilege = false;
   };
-  void CollectOne(const PgTarget& target, Server* server, std::chrono::steady_clock::time_point deadline,
-                  MetricSet* out);
+  // Returns the failure ("" when every query answered).
+  std::string CollectOne(const PgTarget& target, Server* server, std::chrono::steady_clock::time_point deadline,
+                         MetricSet* out);
 
-  std::string dsn_template_;
+  PostgresCollectorOptions options_;
+  std::shared_ptr<MemberDirectory> directory_;
+  bool local_mode_;
   std::mutex mutex_;
-  std::map<std::string, Server> servers_;  // "host:port" -> connection and log state
+  std::map<std::string, Server> servers_;  // "host:port" (local mode: "local/<cluster>") -> connection and log state
 };
 
 }  // namespace patroni_exporter

@@ -65,7 +65,9 @@ TEST(HttpGetOnlyTest, EveryEndpointTheCollectorsAskForIsABodilessGet) {
   options.cluster_view = options.config_view = options.history_view = options.health_view = true;
   HttpClientOptions http;
   http.timeout = std::chrono::milliseconds(2000);
-  PatroniCollector collector(options, std::make_shared<HttpClient>(http));
+  PatroniCollector collector(options, std::make_shared<HttpClient>(http),
+                             std::make_shared<MemberDirectory>(std::chrono::minutes(10)),
+                             std::make_shared<RequestFailures>("patroni"));
   MetricSet set;
   EXPECT_EQ(collector.Collect(ScrapeContext{}, &set), "");
   const std::string text = SerializeText(set.families());

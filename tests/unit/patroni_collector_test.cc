@@ -80,6 +80,14 @@ ClusterTarget Cluster(std::vector<BaseUrl> seeds, bool discovery) {
   return t;
 }
 
+// A collector with a directory and failure counter of its own (retention 10 minutes unless given).
+std::unique_ptr<PatroniCollector> Make(PatroniCollectorOptions options, std::shared_ptr<HttpClient> client,
+                                       std::shared_ptr<MemberDirectory> directory = nullptr) {
+  if (!directory) directory = std::make_shared<MemberDirectory>(std::chrono::minutes(10));
+  return std::make_unique<PatroniCollector>(std::move(options), std::move(client), std::move(directory),
+                                            std::make_shared<RequestFailures>("patroni"));
+}
+
 std::string Collect(PatroniCollector& collector, std::string* error = nullptr,
                     ScrapeContext context = ScrapeContext{}) {
   MetricSet set;
@@ -114,7 +122,9 @@ TEST_F(PatroniCollectorTest, DiscoveryPollsEveryMemberConcurrentlyAndNamesThemFr
 
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(members[0]->server.url())}, /*discovery=*/true)};
-  PatroniCollector collector(options, Client());
+  auto directory = std::make_shared<MemberDirectory>(std::chrono::minutes(10));
+  auto made = Make(options, Client(), directory);
+  PatroniCollector& collector = *made;
   const auto start = std::chrono::steady_clock::now();
   std::string error;
   const std::string text = Collect(collector, &error);
@@ -133,7 +143,16 @@ TEST_F(PatroniCollectorTest, DiscoveryPollsEveryMemberConcurrentlyAndNamesThemFr
   EXPECT_THAT(text, HasSubstr("patroni_cluster_running_primaries{scope=\"demo\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + members[0]->server.url() + "\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 8\n"));
-  EXPECT_THAT(collector.DiscoveredHostPorts(), ::testing::Contains(members[7]->server.url().substr(7)));
+  EXPECT_THAT(text, Not(HasSubstr("patroni_exporter_request_failures_total")));  // nothing failed
+  // Every member is in the directory the postgres collector and /probe read, with its PostgreSQL address.
+  const std::vector<DirectoryMember> known = directory->Snapshot(std::chrono::steady_clock::now());
+  ASSERT_EQ(known.size(), 8u);
+  EXPECT_EQ(known[7].name, "node8");
+  EXPECT_EQ(known[7].api_url->HostPort(), members[7]->server.url().substr(7));
+  EXPECT_EQ(known[7].pg_port, 5432);
+  EXPECT_TRUE(known[0].holds_leader_lock);
+  EXPECT_FALSE(known[7].holds_leader_lock);
+  EXPECT_EQ(known[7].patroni_answered, true);
 }
 
 TEST_F(PatroniCollectorTest, OneDeadMemberAndOneDeadClusterTouchNothingElse) {
@@ -149,7 +168,8 @@ TEST_F(PatroniCollectorTest, OneDeadMemberAndOneDeadClusterTouchNothingElse) {
 
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(leader.server.url())}, true), Cluster({Url("http://127.0.0.1:1")}, true)};
-  PatroniCollector collector(options, Client());
+  auto made = Make(options, Client());
+  PatroniCollector& collector = *made;
   std::string error;
   const std::string text = Collect(collector, &error);
   EXPECT_EQ(error, "3 of 7 Patroni requests failed");  // dead member, dead seed's /patroni and /cluster
@@ -168,7 +188,8 @@ TEST_F(PatroniCollectorTest, StalledMemberIsCutAtTheScrapeDeadline) {
   cluster_body = ClusterBody({{"node1", leader.server.url()}, {"node2", stalled.server.url()}});
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(leader.server.url())}, true)};
-  PatroniCollector collector(options, Client(milliseconds(5000)));
+  auto made = Make(options, Client(milliseconds(5000)));
+  PatroniCollector& collector = *made;
   ScrapeContext context;
   context.deadline = std::chrono::steady_clock::now() + milliseconds(600);
   const auto start = std::chrono::steady_clock::now();
@@ -185,7 +206,8 @@ TEST_F(PatroniCollectorTest, TwoRunningPrimariesAreVisibleInOneScrape) {
   cluster_body = ClusterBody({{"node1", a.server.url()}, {"node2", b.server.url()}});
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(a.server.url()), Url(b.server.url())}, true)};
-  PatroniCollector collector(options, Client());
+  auto made = Make(options, Client());
+  PatroniCollector& collector = *made;
   const std::string text = Collect(collector);
   EXPECT_THAT(text, HasSubstr("patroni_cluster_running_primaries{scope=\"demo\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_leader_members{scope=\"demo\"} 1\n"));
@@ -201,7 +223,8 @@ TEST_F(PatroniCollectorTest, GarbageAndErrorsAreUpZeroWithNoNodeFamilies) {
   options.cluster_view = false;
   options.config_view = false;
   options.history_view = false;
-  PatroniCollector collector(options, Client());
+  auto made = Make(options, Client());
+  PatroniCollector& collector = *made;
   std::string error;
   const std::string text = Collect(collector, &error);
   EXPECT_EQ(error, "2 of 2 Patroni requests failed");
@@ -220,7 +243,8 @@ TEST_F(PatroniCollectorTest, UnknownMemberFallsBackToHostPort) {
   });
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(server.url())}, false)};
-  PatroniCollector collector(options, Client());
+  auto made = Make(options, Client());
+  PatroniCollector& collector = *made;
   const std::string text = Collect(collector);
   EXPECT_THAT(
       text, HasSubstr("patroni_replica{scope=\"demo\",name=\"127.0.0.1:" + std::to_string(server.port()) + "\"} 1\n"));
@@ -234,7 +258,8 @@ TEST_F(PatroniCollectorTest, TheSameMemberTwiceIsExportedOnce) {
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(a.url()), Url(b.url())}, false)};
   options.cluster_view = false;
-  PatroniCollector collector(options, Client());
+  auto made = Make(options, Client());
+  PatroniCollector& collector = *made;
   const std::string text = Collect(collector);
   EXPECT_EQ(Count(text, "patroni_primary{"), 1u);
   EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + b.url() + "\"} 1\n"));
@@ -248,7 +273,7 @@ TEST_F(PatroniCollectorTest, ConcurrentScrapesShareOneUpstreamRound) {
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(leader.server.url())}, true)};
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(std::make_unique<PatroniCollector>(options, Client()));
+  collectors.push_back(Make(options, Client()));
   Scraper scraper(std::move(collectors));
   std::vector<std::thread> threads;
   std::atomic<int> complete{0};
@@ -273,7 +298,8 @@ TEST_F(PatroniCollectorTest, HealthViewReportsWhatLoadBalancersSee) {
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(leader.server.url())}, true)};
   options.health_view = true;
-  PatroniCollector collector(options, Client());
+  auto made = Make(options, Client());
+  PatroniCollector& collector = *made;
   const std::string text = Collect(collector);
   const auto check = [](const std::string& name, const std::string& endpoint) {
     return "patroni_health_check{scope=\"demo\",name=\"" + name + "\",endpoint=\"" + endpoint + "\"} ";
