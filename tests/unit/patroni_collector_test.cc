@@ -315,5 +315,149 @@ TEST_F(PatroniCollectorTest, HealthViewReportsWhatLoadBalancersSee) {
   for (const auto& r : replica.server.requests()) EXPECT_EQ(r.method, "GET");
 }
 
+// Issue cases "independent eyes": what used to go silent or blind when Patroni itself failed.
+
+std::string FailureCount(const std::string& text, const std::string& endpoint, const std::string& reason) {
+  const std::string needle =
+      "patroni_exporter_request_failures_total{endpoint=\"" + endpoint + "\",reason=\"" + reason + "\"} ";
+  const std::size_t pos = text.find(needle);
+  if (pos == std::string::npos) return "absent";
+  return text.substr(pos + needle.size(), text.find('\n', pos) - pos - needle.size());
+}
+
+TEST_F(PatroniCollectorTest, DiscoverySurvivesTheDeathOfItsOnlySeed) {
+  std::string cluster_body;
+  auto seed = std::make_unique<FakeMember>("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  FakeMember node2("node2", Fixture("patroni_baseline-replica_v3.0.2.json"), &cluster_body);
+  FakeMember node3("node3", Fixture("patroni_baseline-replica_v3.0.2.json"), &cluster_body);
+  const std::string seed_url = seed->server.url();
+  cluster_body = ClusterBody({{"node1", seed_url}, {"node2", node2.server.url()}, {"node3", node3.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(seed_url)}, true)};
+  auto collector = Make(options, Client());
+  ASSERT_THAT(Collect(*collector), HasSubstr("patroni_cluster_members{scope=\"demo\"} 3\n"));
+
+  seed.reset();  // the seed's Patroni dies; the other members answer, and so does their /cluster
+  std::string error;
+  const std::string text = Collect(*collector, &error);
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + seed_url + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + seed_url + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + node2.server.url() + "\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + node3.server.url() + "\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_replica{scope=\"demo\",name=\"node3\"} 1\n"));
+  // The cluster view, /config and /history now come from a remembered member.
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_config_ttl_seconds{scope=\"demo\"} 20\n"));
+  EXPECT_EQ(FailureCount(text, "/patroni", "refused"), "1");
+  EXPECT_EQ(FailureCount(text, "/cluster", "refused"), "1");
+  EXPECT_EQ(error, "2 of 8 Patroni requests failed");
+}
+
+TEST_F(PatroniCollectorTest, ARememberedMemberThatIsGoneFromClusterAndDeadGetsNoUpSample) {
+  std::string cluster_body;
+  FakeMember node1("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  auto node2 = std::make_unique<FakeMember>("node2", Fixture("patroni_baseline-replica_v3.0.2.json"), &cluster_body);
+  const std::string node2_url = node2->server.url();
+  cluster_body = ClusterBody({{"node1", node1.server.url()}, {"node2", node2_url}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(node1.server.url())}, true)};
+  auto directory = std::make_shared<MemberDirectory>(std::chrono::minutes(10));
+  auto collector = Make(options, Client(), directory);
+  ASSERT_THAT(Collect(*collector), HasSubstr("patroni_up{target=\"" + node2_url + "\"} 1\n"));
+
+  node2.reset();  // scale-in: Patroni stops and deletes its key
+  cluster_body = ClusterBody({{"node1", node1.server.url()}});
+  const std::string text = Collect(*collector);
+  EXPECT_THAT(text, Not(HasSubstr("patroni_up{target=\"" + node2_url + "\"}")));
+  EXPECT_EQ(FailureCount(text, "/patroni", "refused"), "1");  // still tried, and counted
+  const std::vector<DirectoryMember> known = directory->Snapshot(std::chrono::steady_clock::now());
+  ASSERT_EQ(known.size(), 2u);  // remembered for the retention time, so its PostgreSQL is still watched
+  EXPECT_FALSE(known[1].listed);
+  EXPECT_EQ(known[1].patroni_answered, false);
+}
+
+TEST_F(PatroniCollectorTest, AClusterWithoutScopeTakesTheScopeItsMemberNamedBefore) {
+  // Patroni < 3.2: /cluster has no scope; only /patroni names it. Here /patroni fails after the first scrape.
+  std::string cluster_body;
+  std::atomic<bool> patroni_down{false};
+  const std::string patroni_body = Fixture("patroni_baseline-primary_v3.0.2.json");
+  FakeHttpServer server([&](const RecordedRequest& req) {
+    if (req.path == "/cluster") return FakeReply{.body = cluster_body};
+    if (req.path == "/patroni") return patroni_down ? FakeReply{.status = 503, .body = "{}"} : FakeReply{.body = patroni_body};
+    return FakeReply{.status = 404, .body = "{}"};
+  });
+  cluster_body = ClusterBody({{"node1", server.url()}});
+  ASSERT_EQ(cluster_body.find("scope"), std::string::npos);
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(server.url())}, false)};
+  options.config_view = options.history_view = false;
+
+  // Never answered: no scope to be had. Counted and said, not silent.
+  patroni_down = true;
+  auto fresh = Make(options, Client());
+  std::string error;
+  std::string text = Collect(*fresh, &error);
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + server.url() + "\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("patroni_cluster_members")));
+  EXPECT_EQ(FailureCount(text, "/cluster", "missing_scope"), "1");
+  EXPECT_EQ(error, "2 of 2 Patroni requests failed");
+
+  patroni_down = false;
+  auto collector = Make(options, Client());
+  ASSERT_THAT(Collect(*collector), HasSubstr("patroni_cluster_members{scope=\"demo\"} 1\n"));
+  patroni_down = true;
+  text = Collect(*collector, &error);
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + server.url() + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_member_info{scope=\"demo\",member=\"node1\""));
+  EXPECT_EQ(FailureCount(text, "/cluster", "missing_scope"), "absent");
+  EXPECT_EQ(error, "1 of 2 Patroni requests failed");
+}
+
+TEST_F(PatroniCollectorTest, AMemberWithoutApiUrlIsCountedAndNamed) {
+  std::string cluster_body;
+  FakeMember node1("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  cluster_body = "{\"members\":[{\"name\":\"node1\",\"role\":\"leader\",\"state\":\"running\",\"api_url\":\"" +
+                 node1.server.url() + "/patroni\",\"host\":\"127.0.0.1\",\"port\":5432,\"timeline\":1}," +
+                 "{\"name\":\"node9\",\"role\":\"replica\",\"state\":\"running\",\"host\":\"127.0.0.1\","
+                 "\"port\":5433,\"timeline\":1,\"lag\":0}]}";
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(node1.server.url())}, true)};
+  auto collector = Make(options, Client());
+  std::string error;
+  const std::string text = Collect(*collector, &error);
+  EXPECT_EQ(FailureCount(text, "/patroni", "no_api_url"), "1");
+  EXPECT_THAT(error, HasSubstr("Patroni requests failed"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 2\n"));
+}
+
+TEST_F(PatroniCollectorTest, AHealthTimeoutIsAFailureAndAMissingEndpointIsNot) {
+  const std::string body = Fixture("patroni_baseline-replica_v3.0.2.json");
+  std::atomic<bool> stall{false};
+  FakeHttpServer server([&](const RecordedRequest& req) {
+    if (req.path == "/patroni") return FakeReply{.body = body};
+    if (req.path == "/readiness") return FakeReply{.status = 404, .body = "{}"};  // a version without it
+    if (req.path == "/replica" && stall) return FakeReply{.body = body, .stall_before = milliseconds(3000)};
+    return FakeReply{.status = req.path == "/replica" ? 200 : 503, .body = body};
+  });
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(server.url())}, false)};
+  options.cluster_view = options.config_view = options.history_view = false;
+  options.health_view = true;
+  auto collector = Make(options, Client(milliseconds(500)));
+  std::string error;
+  std::string text = Collect(*collector, &error);
+  EXPECT_EQ(error, "");  // 404 is what this version says, not a failure
+  EXPECT_EQ(FailureCount(text, "/readiness", "not_found"), "1");
+  EXPECT_THAT(text, HasSubstr("endpoint=\"/replica\"} 1\n"));
+
+  stall = true;
+  text = Collect(*collector, &error);
+  EXPECT_EQ(error, "1 of 8 Patroni requests failed");
+  EXPECT_EQ(FailureCount(text, "/replica", "timeout"), "1");
+  EXPECT_EQ(FailureCount(text, "/readiness", "not_found"), "2");
+  EXPECT_THAT(text, Not(HasSubstr("endpoint=\"/replica\"}")));
+}
+
 }  // namespace
 }  // namespace patroni_exporter
