@@ -150,7 +150,14 @@ class Board:
             "annotations": {"list": [{
                 "name": "Timeline changes", "datasource": DS, "enable": True, "iconColor": "orange",
                 "expr": 'changes(max(patroni_cluster_member_timeline{scope="$scope"})[2m:15s]) > 0',
-                "step": "1m", "titleFormat": "Timeline changed (failover or switchover)", "textFormat": ""}]},
+                "step": "1m", "titleFormat": "Timeline changed (failover or switchover)", "textFormat": ""}, {
+                # On every dashboard: each shows something GET /config sets (synchronous mode; ttl against the DCS
+                # contact age and parameters waiting for a restart; maximum_lag_on_failover against the lag).
+                # Per series first, like PatroniConfigChanged, so exporters seeing the edit a scrape apart mark
+                # it once and a gap in a series (exporter restart) marks nothing.
+                "name": "Dynamic configuration changed", "datasource": DS, "enable": True, "iconColor": "purple",
+                "expr": 'max(changes(patroni_config_hash{scope="$scope"}[2m])) > 0',
+                "step": "1m", "titleFormat": "Dynamic configuration changed (GET /config)", "textFormat": ""}]},
             "templating": {"list": templating},
             "panels": self.panels,
         }

@@ -7,6 +7,7 @@
 // are all true, and `"30"` is 30. Nothing here is defaulted: an absent key stays absent.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,6 +57,13 @@ struct DynamicConfig {
   // text (`100`, `0.9`, `true`). Null, arrays and objects are left out (with a warning for the last two), and
   // so is a name given more than once in different cases (PostgreSQL names are case-insensitive).
   std::map<std::string, std::string> postgresql_parameters;
+
+  // A fingerprint of the whole body, every key included (archive_command, restore_command, tags of
+  // standby_cluster, unknown keys...), so that any edit changes it: 64-bit FNV-1a over the canonical JSON text
+  // (the parsed value re-serialized with object keys sorted and no whitespace), folded to 52 bits
+  // (ConfigFingerprint in dynamic_config_parse.h). Set by ParseDynamicConfig for every body it accepts; empty in
+  // a DynamicConfig not made from a body.
+  std::optional<std::uint64_t> fingerprint;
 };
 
 }  // namespace patroni_exporter

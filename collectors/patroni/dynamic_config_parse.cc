@@ -3,7 +3,9 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <set>
+#include <type_traits>
 
 #include "collectors/json_util.h"
 
@@ -164,7 +166,24 @@ class Reader {
   std::vector<std::string>* warnings_;
 };
 
+// dump() is canonical only because objects are kept sorted, by std::less on std::string (char_traits<char>
+// compares bytes as unsigned char, so the order is the same on every platform). nlohmann::ordered_json
+// (insertion order) or another object_t would make the fingerprint depend on the body's key order.
+static_assert(std::is_same_v<json::object_t, std::map<json::string_t, json, json::default_object_comparator_t>>,
+              "ConfigFingerprint needs nlohmann::json objects to be a sorted std::map");
+
 }  // namespace
+
+std::uint64_t ConfigFingerprint(const json& value) {
+  const std::string text = value.dump(-1, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  constexpr std::uint64_t kMask52 = (std::uint64_t{1} << 52) - 1;
+  return (hash >> 52) ^ (hash & kMask52);
+}
 
 DynamicConfigParseResult ParseDynamicConfig(std::string_view body) {
   DynamicConfigParseResult result;
@@ -173,6 +192,7 @@ DynamicConfigParseResult ParseDynamicConfig(std::string_view body) {
   const json& o = *doc;
   Reader r(&result.warnings);
   DynamicConfig c;
+  c.fingerprint = ConfigFingerprint(o);
 
   r.Int(o, "ttl", "", &c.ttl);
   r.Int(o, "loop_wait", "", &c.loop_wait);

@@ -122,6 +122,14 @@ void TranslateDynamicConfig(const DynamicConfig& c, const std::string& scope, Me
                  "value as stored.",
                  {{"scope", scope}, {"parameter", parameter}, {"value", it->second}});
   }
+  if (c.fingerprint) {
+    out->AddGauge("patroni_config_hash",
+                  "Fingerprint of the whole dynamic configuration (GET /config, every key), for changes(): the "
+                  "64-bit FNV-1a hash of its JSON with keys sorted and no whitespace, xor-folded to 52 bits. Equal "
+                  "configurations give equal values on every exporter, version and restart; the number means "
+                  "nothing else.",
+                  labels, static_cast<double>(*c.fingerprint));
+  }
 }
 
 }  // namespace patroni_exporter

@@ -19,6 +19,14 @@
 //   patroni_config_paused{scope}                              pause; only when /config has the key
 //   patroni_config_postgresql_parameter_info{scope,parameter,value} 1, for kHaParameters found in
 //                                                             postgresql.parameters
+//   patroni_config_hash{scope}                                fingerprint of the whole body (DynamicConfig::
+//                                                             fingerprint), so that changes() sees an edit of
+//                                                             any key, not only of those above
+//
+// patroni_config_hash is named like the other /config families (patroni_config_ prefix, one gauge per scope)
+// and like Alertmanager's alertmanager_config_hash (a gauge whose value only matters when it changes). No unit
+// suffix: it is an identifier, not a quantity; not an *_info series: as a label the hash would make a new series
+// per edit, and changes() sees a value change where it cannot see one series end and another begin.
 //
 // Values are what /config holds, as Patroni reads them (see dynamic_config.h). They are not adjusted the way
 // Patroni adjusts them at run time (recent releases raise ttl < 20, loop_wait < 1, retry_timeout < 3 and keep

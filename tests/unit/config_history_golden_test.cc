@@ -6,6 +6,7 @@
 // UPDATE_GOLDEN=1 rewrites the golden files; review the diff before committing.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "collectors/patroni/dynamic_config_parse.h"
@@ -243,6 +244,22 @@ TEST(DynamicConfigTranslateTest, LabelValuesAreEscaped) {
   const std::string text =
       RenderConfig(R"json({"postgresql":{"parameters":{"synchronous_standby_names":"FIRST 1 (\"a\\b\", c)"}}})json");
   EXPECT_NE(text.find(R"text(value="FIRST 1 (\"a\\b\", c)")text"), std::string::npos) << text;
+}
+
+TEST(DynamicConfigTranslateTest, HashIsTheFingerprintAsAnExactInteger) {
+  // The pinned fingerprint of {} (dynamic_config_parse_test.cc), printed in full: 16 digits, no exponent.
+  EXPECT_TRUE(Contains(RenderConfig("{}"), "patroni_config_hash{scope=\"batman\"} 1208396389817002"));
+  DynamicConfig largest;
+  largest.fingerprint = (std::uint64_t{1} << 52) - 1;
+  MetricSet set;
+  TranslateDynamicConfig(largest, kScope, &set);
+  EXPECT_TRUE(Contains(SerializeText(set.families()), "patroni_config_hash{scope=\"batman\"} 4503599627370495"));
+}
+
+TEST(DynamicConfigTranslateTest, NoHashWithoutABody) {
+  MetricSet set;
+  TranslateDynamicConfig(DynamicConfig{}, kScope, &set);
+  EXPECT_FALSE(HasFamily(SerializeText(set.families()), "patroni_config_hash"));
 }
 
 TEST(HistoryTranslateTest, EmptyHistoryGivesZeroSwitchesAndNothingElse) {

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
 #include "tests/support/testdata.h"
 
 namespace patroni_exporter {
@@ -131,6 +134,100 @@ TEST(DynamicConfigParseTest, UnknownKeysAreIgnored) {
   const DynamicConfig c =
       ParseClean(R"({"check_timeline":true,"max_timelines_history":100,"slots":{"s":{"type":"physical"}},"ttl":30})");
   EXPECT_EQ(c.ttl.value, 30);
+}
+
+// --- Fingerprint of the whole body -------------------------------------------------------------------------------
+
+constexpr std::uint64_t kTwoTo52 = std::uint64_t{1} << 52;
+
+std::uint64_t Fingerprint(const std::string& body) {
+  const DynamicConfigParseResult r = ParseDynamicConfig(body);
+  EXPECT_TRUE(r.value) << r.error;
+  EXPECT_TRUE(r.value && r.value->fingerprint) << body;
+  return r.value && r.value->fingerprint ? *r.value->fingerprint : 0;
+}
+
+// One configuration written three ways: key order, whitespace, and string escapes (a percent sign and a slash
+// written as JSON escapes).
+constexpr const char* kConfig =
+    R"({"ttl":30,"loop_wait":10,"postgresql":{"use_slots":true,"parameters":{"archive_command":"cp %p /arch/%f",)"
+    R"("max_connections":100}},"standby_cluster":{"restore_command":"cp /arch/%f %p"}})";
+constexpr const char* kConfigReordered =
+    "{\n  \"standby_cluster\" : { \"restore_command\" : \"cp /arch/%f %p\" },\n  \"postgresql\": {\n"
+    "    \"parameters\": {\"max_connections\": 100, \"archive_command\": \"cp %p /arch/%f\"},\n"
+    "    \"use_slots\": true\n  },\r\n\t\"loop_wait\": 10,  \"ttl\": 30\n}\n";
+constexpr const char* kConfigEscaped = R"({"ttl":30,"loop_wait":10,"postgresql":{"use_slots":true,"parameters":{)"
+                                       R"("archive_command":"cp \u0025p \/arch/%f","max_connections":100}},)"
+                                       R"("standby_cluster":{"restore_command":"cp /arch/%f %p"}})";
+
+TEST(DynamicConfigFingerprintTest, SameConfigurationSameValueWhateverTheLayout) {
+  const std::uint64_t fingerprint = Fingerprint(kConfig);
+  EXPECT_EQ(Fingerprint(kConfigReordered), fingerprint);
+  EXPECT_EQ(Fingerprint(kConfigEscaped), fingerprint);
+  // The pretty-printed fixture and its compact form (as another Patroni version or DCS might store it).
+  const std::string fixture = ReadFile(TestdataPath("patroni/config_baseline_v3.0.2.json"));
+  EXPECT_EQ(Fingerprint(fixture), Fingerprint(nlohmann::json::parse(fixture).dump()));
+}
+
+TEST(DynamicConfigFingerprintTest, AnyEditChangesIt) {
+  const std::uint64_t fingerprint = Fingerprint(kConfig);
+  const std::string base = kConfig;
+  const auto edit = [&](const std::string& from, const std::string& to) {
+    std::string body = base;
+    const std::size_t at = body.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return body.replace(at, from.size(), to);
+  };
+  for (const std::string& body : {
+           edit("cp %p /arch/%f", "cp %p /archive/%f"),                         // archive_command: not a family
+           edit("cp /arch/%f %p", "cp /arch2/%f %p"),                           // restore_command of standby_cluster
+           edit(R"("use_slots":true)", R"("use_slots":false)"),                 // a nested boolean
+           edit(R"("use_slots":true)", R"("use_slots":"on")"),                  // same meaning to Patroni, other text
+           edit(R"("max_connections":100)", R"("max_connections":101)"),        // postgresql.parameters.x
+           edit(R"("max_connections":100)", R"("max_connections":100,"x":1)"),  // a parameter added
+           edit(R"("ttl":30)", R"("ttl":30.0)"),                                // another JSON number
+           edit(R"("ttl":30,)", ""),                                            // a key removed
+           edit(R"("ttl":30)", R"("ttl":30,"check_timeline":true)"),            // a key the exporter ignores
+           edit(R"("ttl":30)", R"("ttl":30,"pause":true)"),                     // patronictl pause
+       }) {
+    SCOPED_TRACE(body);
+    EXPECT_NE(Fingerprint(body), fingerprint);
+  }
+  EXPECT_NE(Fingerprint("{}"), Fingerprint(R"({"ttl":null})"));  // null is "not set" to Patroni, but stored
+}
+
+TEST(DynamicConfigFingerprintTest, IsAnExactIntegerInADouble) {
+  for (const char* name :
+       {"config_baseline_v3.0.2.json", "config_defaults-only_v4.0.4.json", "config_legacy_v1.6.5.json",
+        "config_quorum_v4.0.4.json", "config_standby-cluster_v4.1.0.json"}) {
+    SCOPED_TRACE(name);
+    const std::uint64_t fingerprint = ParseFixture(name).fingerprint.value_or(kTwoTo52);
+    EXPECT_LT(fingerprint, kTwoTo52);
+    EXPECT_EQ(static_cast<std::uint64_t>(static_cast<double>(fingerprint)), fingerprint);
+  }
+  for (int i = 0; i < 1000; ++i) EXPECT_LT(Fingerprint(R"({"ttl":)" + std::to_string(i) + "}"), kTwoTo52);
+}
+
+// Pinned values: the algorithm is fixed (not std::hash), so they hold on every machine and release; a change here
+// makes every Prometheus see a configuration change at upgrade. Computed independently with Python:
+//   t = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+//   h = 14695981039346656037; for b in t: h = ((h ^ b) * 1099511628211) % 2**64
+//   (h >> 52) ^ (h & (2**52 - 1))
+// (Python may write a float differently from nlohmann::json, so the recipe holds for bodies without floats, like
+// these.)
+TEST(DynamicConfigFingerprintTest, FixedAlgorithmPinnedValues) {
+  EXPECT_EQ(Fingerprint("{}"), 1208396389817002u);
+  EXPECT_EQ(ParseFixture("config_baseline_v3.0.2.json").fingerprint, 4349407339826080u);
+  EXPECT_EQ(ParseFixture("config_standby-cluster_v4.1.0.json").fingerprint, 2470908150007220u);
+}
+
+TEST(DynamicConfigFingerprintTest, OnlyForABodyThatParses) {
+  EXPECT_FALSE(ParseDynamicConfig("{\"ttl\": 30").value);
+  EXPECT_FALSE(DynamicConfig{}.fingerprint);
+  // Mistyped values are hashed as they are: the fingerprint does not depend on what the exporter can read.
+  const DynamicConfigParseResult r = ParseDynamicConfig(R"({"ttl":"30s"})");
+  ASSERT_TRUE(r.value);
+  EXPECT_TRUE(r.value->fingerprint);
 }
 
 // --- Bad input ---------------------------------------------------------------------------------------------------
