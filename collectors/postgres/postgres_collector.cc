@@ -26,19 +26,19 @@ bool SameApi(const std::optional<BaseUrl>& a, const BaseUrl& b) {
 }
 
 std::string ServerKey(const PgTarget& t) {
-  return t.host.empty() ? "local/" + t.name : t.host + ":" + std::to_string(t.port);
+  return t.host.empty() ? "local/" + t.scope + "/" + t.name : t.host + ":" + std::to_string(t.port);
 }
 
 }  // namespace
 
 std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
-                                    const std::vector<ClusterTarget>& clusters, bool local_mode,
+                                    const std::vector<ClusterTarget>& clusters, bool template_names_server,
                                     const MemberDirectory& directory) {
   std::vector<PgTarget> targets;
-  if (local_mode) {
-    // The template names the server: the member of each cluster's first seed, known or not.
-    for (const ClusterTarget& cluster : clusters) {
-      if (cluster.seeds.empty()) continue;
+  std::set<std::string> seen;
+  for (const ClusterTarget& cluster : clusters) {
+    if (template_names_server && cluster.seeds.size() == 1 && !cluster.discovery) {
+      // Local mode: the template names the seed's own server, queried whether Patroni answers or not.
       const BaseUrl& seed = cluster.seeds.front();
       PgTarget t;
       t.name = seed.HostPort();
@@ -50,22 +50,17 @@ std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
         t.holds_leader_lock = m.holds_leader_lock;
       }
       targets.push_back(std::move(t));
+      continue;
     }
-    return targets;
-  }
-  std::set<std::string> seen;
-  for (const DirectoryMember& m : members) {
-    if (!m.pg_host || !m.pg_port) continue;
-    bool polled = false;
-    for (const ClusterTarget& cluster : clusters) {
-      if (cluster.name != m.cluster) continue;
-      polled = cluster.discovery;
+    for (const DirectoryMember& m : members) {
+      if (m.cluster != cluster.name || !m.pg_host || !m.pg_port) continue;
+      bool polled = cluster.discovery;
       for (const BaseUrl& seed : cluster.seeds) polled = polled || SameApi(m.api_url, seed);
+      if (!polled) continue;
+      PgTarget t{m.scope, m.name, *m.pg_host, *m.pg_port, m.holds_leader_lock, m.patroni_answered};
+      if (!seen.insert(ServerKey(t)).second) continue;  // one server, one session
+      targets.push_back(std::move(t));
     }
-    if (!polled) continue;
-    PgTarget t{m.scope, m.name, *m.pg_host, *m.pg_port, m.holds_leader_lock, m.patroni_answered};
-    if (!seen.insert(ServerKey(t)).second) continue;  // one server, one session
-    targets.push_back(std::move(t));
   }
   return targets;
 }
@@ -80,7 +75,7 @@ std::optional<bool> OrphanedPrimary(bool in_recovery, const PgTarget& target) {
 PostgresCollector::PostgresCollector(PostgresCollectorOptions options, std::shared_ptr<MemberDirectory> directory)
     : options_(std::move(options)),
       directory_(std::move(directory)),
-      local_mode_(ConninfoNamesServer(options_.dsn_template)) {}
+      template_names_server_(ConninfoNamesServer(options_.dsn_template)) {}
 
 std::string PostgresCollector::CollectOne(const PgTarget& planned, Server* server,
                                           std::chrono::steady_clock::time_point deadline, MetricSet* out) {
@@ -163,7 +158,7 @@ std::string PostgresCollector::Collect(const ScrapeContext& context, MetricSet* 
   // half of the time left, so the first scrape has PostgreSQL's view too.
   if (context.deadline > start) directory_->WaitForFirstUpdate(start + (context.deadline - start) / 2);
   const std::vector<PgTarget> targets = PlanPgTargets(directory_->Snapshot(std::chrono::steady_clock::now()),
-                                                      options_.clusters, local_mode_, *directory_);
+                                                      options_.clusters, template_names_server_, *directory_);
 
   std::vector<Server*> servers;
   std::set<std::string> keep;

@@ -7,15 +7,16 @@
 // directory (collectors/member_directory.h), which the patroni collector fills and which remembers members
 // /cluster no longer lists, so a member whose Patroni died is still queried.
 //
-// Where it connects, chosen once from the DSN template (--postgres.dsn-template):
-// - Cluster mode (the template names no host, hostaddr or port): one server per remembered member of a
-//   discovery cluster, or per configured seed's member otherwise, at "host=H port=P " + the template with H and P
-//   the member's PostgreSQL address from /cluster; after a failover the primary's view comes from the new
-//   primary without reconfiguration.
-// - Local mode (the template names the server: the sidecar case, e.g. a Unix socket next to the node): one
-//   server per configured cluster, the member of its first seed, queried with no Patroni answer at all. Its
-//   labels are that member's remembered (scope, name); before Patroni ever answered, scope is PostgreSQL's own
-//   cluster_name setting (Patroni sets it to the scope) and name the seed's HOST:PORT.
+// Where it connects, per configured cluster:
+// - Local mode, the sidecar case: the DSN template (--postgres.dsn-template) names the server (host, hostaddr or
+//   port, e.g. a Unix socket next to the node) and the cluster is one seed without discovery. That server is
+//   queried with no Patroni answer at all. Its labels are the seed member's remembered (scope, name); before
+//   Patroni ever answered, scope is PostgreSQL's own cluster_name setting (Patroni sets it to the scope) and name
+//   the seed's HOST:PORT.
+// - Cluster mode, otherwise: one server per remembered member of a discovery cluster, or per seed's member
+//   without discovery, at "host=H port=P " + the template, with H and P the member's PostgreSQL address from
+//   /cluster; after a failover the primary's view comes from the new primary without reconfiguration. A host or
+//   port in the template wins there (libpq takes the last value).
 // The password comes from PGPASSWORD or a passfile only (the template may not hold one).
 //
 // Orphaned primary: patroni_pg_orphaned_primary is 1 when the member's PostgreSQL accepts writes (not in
@@ -61,9 +62,10 @@ struct PgTarget {
   std::optional<bool> patroni_answered;
 };
 
-// The servers one scrape queries: pure, from a directory snapshot. Exposed for tests.
+// The servers one scrape queries: pure, from a directory snapshot. `template_names_server`: the DSN template
+// names host, hostaddr or port (ConninfoNamesServer). Exposed for tests.
 std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
-                                    const std::vector<ClusterTarget>& clusters, bool local_mode,
+                                    const std::vector<ClusterTarget>& clusters, bool template_names_server,
                                     const MemberDirectory& directory);
 
 // 1, 0, or empty (unknown): see the header comment.
@@ -88,9 +90,9 @@ class PostgresCollector : public Collector {
 
   PostgresCollectorOptions options_;
   std::shared_ptr<MemberDirectory> directory_;
-  bool local_mode_;
+  bool template_names_server_;
   std::mutex mutex_;
-  std::map<std::string, Server> servers_;  // "host:port" (local mode: "local/<cluster>") -> connection and log state
+  std::map<std::string, Server> servers_;  // "host:port" (local mode: "local/scope/name") -> connection, log state
 };
 
 }  // namespace patroni_exporter

@@ -110,7 +110,7 @@ TEST(PgTargetsTest, ClusterModeQueriesEveryRememberedMemberOfADiscoveryCluster) 
   directory.ObservePatroniFailure(Url("http://127.0.0.1:8009"));
   const std::vector<PgTarget> targets =
       PlanPgTargets(directory.Snapshot(t0 + seconds(41)), {Cluster("default", {Url("http://127.0.0.1:8010")}, true)},
-                    /*local_mode=*/false, directory);
+                    /*template_names_server=*/false, directory);
   ASSERT_EQ(targets.size(), 2u);
   EXPECT_EQ(targets[0].name, "node1");  // no longer listed, still queried
   EXPECT_EQ(targets[0].port, 5433);
@@ -128,6 +128,18 @@ TEST(PgTargetsTest, WithoutDiscoveryOnlyTheSeedsMembersAreQueried) {
                     false, directory);
   ASSERT_EQ(targets.size(), 1u);
   EXPECT_EQ(targets[0].name, "node2");
+}
+
+TEST(PgTargetsTest, AHostInTheTemplateWithManySeedsStillQueriesEachMember) {
+  MemberDirectory directory(minutes(10));
+  directory.ObserveCluster("default", "demo", {Listed("node1", 8009, 5433, true), Listed("node2", 8010, 5434, false)},
+                           Clock::now());
+  const std::vector<PgTarget> targets = PlanPgTargets(
+      directory.Snapshot(Clock::now()),
+      {Cluster("default", {Url("http://127.0.0.1:8009"), Url("http://127.0.0.1:8010")}, true)}, true, directory);
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[1].host, "127.0.0.1");
+  EXPECT_EQ(targets[1].port, 5434);
 }
 
 TEST(PgTargetsTest, LocalModeQueriesTheSeedsServerWithoutAnyPatroniAnswer) {
