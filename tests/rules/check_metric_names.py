@@ -33,7 +33,9 @@ import yaml
 
 PROMETHEUS_NAMES = {"ALERTS", "ALERTS_FOR_STATE", "up"}
 # Emitted only by a live PostgreSQL (an age against now(), absent from the captured fixtures).
-LIVE_ONLY = {"patroni_pg_wal_receiver_last_message_age_seconds", "patroni_pg_replication_reply_age_seconds"}
+# patroni_pg_orphaned_primary needs a PostgreSQL that answers and a Patroni view to compare it with.
+LIVE_ONLY = {"patroni_pg_wal_receiver_last_message_age_seconds", "patroni_pg_replication_reply_age_seconds",
+             "patroni_pg_orphaned_primary"}
 KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool",
             "offset", "inf", "nan", "atan2", "start", "end"}
 LABEL_LIST_KEYWORDS = ("by", "without", "on", "ignoring", "group_left", "group_right")
