@@ -173,10 +173,11 @@ def overview():
            'max by (member) (patroni_cluster_member_role{%s, role=~"leader|standby_leader"} == 1)' % S,
            "none", 0, legend="{{member}}", text_mode="name")
     b.stat("Members", "Members listed by GET /cluster.", "max(patroni_cluster_members{%s})" % S, "none", 4)
-    b.stat("Writable primaries", "Members whose own GET /patroni says primary with PostgreSQL running: 1 is "
-           "healthy, 2 or more is split brain.",
-           "count(max by (name) (patroni_primary{%s} == 1 and on (scope, name) patroni_postgres_running == 1))"
-           " or vector(0)" % S, "none", 8,
+    b.stat("Writable primaries", "Members whose own GET /patroni says primary with PostgreSQL running, or whose "
+           "PostgreSQL is not in recovery (PostgreSQL's view, --postgres.dsn-template: it also counts a primary "
+           "whose Patroni died): 1 is healthy, 2 or more is split brain.",
+           "count(max by (name) ((patroni_primary{%s} == 1 and on (scope, name) patroni_postgres_running == 1)"
+           " or patroni_pg_in_recovery{%s} == 0)) or vector(0)" % (S, S), "none", 8,
            thresholds={"mode": "absolute", "steps": [{"color": "red", "value": None}, {"color": "green", "value": 1},
                                                      {"color": "red", "value": 2}]})
     b.stat("Maintenance mode", "1 while the cluster is paused (patronictl pause): no automatic failover.",
@@ -513,21 +514,27 @@ def replication():
     b.table("PostgreSQL queried by the exporter", "Per exporter and member: whether the member's PostgreSQL "
             "answered (patroni_pg_up; 0 while Patroni says it runs: PatroniExporterTargetDown, endpoint postgres), "
             "whether the exporter's role may read replication data (pg_monitor; 0: "
-            "PatroniExporterMissingPrivileges), and the WAL senders PostgreSQL hid from it." + PG,
+            "PatroniExporterMissingPrivileges), the WAL senders PostgreSQL hid from it, and whether the server is an "
+            "orphaned primary (writable without the leader lock or without its Patroni: PatroniOrphanedPrimary)." + PG,
             [target("max by (instance, name) (patroni_pg_up{%s})" % N, instant=True, fmt="table"),
              target("max by (instance, name) (patroni_pg_monitor_privilege{%s})" % N, instant=True, fmt="table"),
              target("max by (instance, name) (patroni_pg_replication_hidden_rows{%s})" % N, instant=True,
-                    fmt="table")],
+                    fmt="table"),
+             target("max by (instance, name) (patroni_pg_orphaned_primary{%s})" % N, instant=True, fmt="table")],
             "none", 0, h=6,
             transformations=[{"id": "merge", "options": {}},
                              {"id": "organize", "options": {
                                  "excludeByName": {"Time": True},
                                  "renameByName": {"instance": "Exporter", "name": "Member",
                                                   "Value #A": "PostgreSQL answers", "Value #B": "pg_monitor",
-                                                  "Value #C": "Hidden senders"}}}],
+                                                  "Value #C": "Hidden senders", "Value #D": "Orphaned primary"}}}],
             overrides=[{"matcher": {"id": "byRegexp", "options": "PostgreSQL answers|pg_monitor"},
                         "properties": [{"id": "mappings", "value": bool_mappings("no", "yes", one_color="green",
                                                                                  zero_color="red")},
+                                       {"id": "custom.cellOptions", "value": {"type": "color-text"}}]},
+                       {"matcher": {"id": "byName", "options": "Orphaned primary"},
+                        "properties": [{"id": "mappings", "value": bool_mappings("no", "YES", one_color="red",
+                                                                                 zero_color="green")},
                                        {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}])
     return b
 

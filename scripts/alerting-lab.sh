@@ -18,6 +18,9 @@
 #   EXPORTER=build/patroni_exporter       the exporter binary
 #   PROMETHEUS=prometheus  ALERTMANAGER=prometheus-alertmanager (Debian's name; `alertmanager` elsewhere)
 #   DRILL_STEPS="1 2 3 4 5 6 7 8"         the drill's steps to run (all by default)
+#   ALERTING_EXPORTERS="cluster"          which deployment modes `up` runs: `cluster` (one exporter for the whole
+#                                         cluster, every seed, discovery), `sidecar` (one next to each member: its
+#                                         own REST API, its own PostgreSQL in the DSN template), or both
 # Every port is probed free; nothing listens beyond 127.0.0.1. Run as root (the drill drives scripts/lab.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,12 +87,32 @@ cmd_up() {
   exporter_port=$(free_port); prom_port=$(free_port); am_port=$(free_port); receiver_port=$(free_port)
   # --patroni.timeout below Prometheus' scrape_timeout (4 s), as the README asks: with the DCS away /cluster hangs,
   # and a request allowed 5 s would use up the scrape's deadline before PostgreSQL is queried.
-  local args=(--web.listen-address "127.0.0.1:$exporter_port" --patroni.timeout 2s
-              --postgres.dsn-template "user=$LAB_PGUSER dbname=$LAB_PGDATABASE sslmode=disable passfile=$LAB_PGPASSFILE")
-  for url in $LAB_PATRONI_URLS; do args+=(--patroni.url "$url"); done
-  "$EXPORTER" "${args[@]}" >>"$ALERTING_DIR/exporter.log" 2>&1 &
-  echo "EXPORTER_PID=$!" >"$STATE"
-  echo "EXPORTER_PORT=$exporter_port" >>"$STATE"
+  local credentials="user=$LAB_PGUSER dbname=$LAB_PGDATABASE sslmode=disable connect_timeout=2 passfile=$LAB_PGPASSFILE"
+  local targets=() sidecar_ports=() sidecar_pids=() i port
+  : >"$STATE"
+  if [[ " ${ALERTING_EXPORTERS:-cluster} " == *" cluster "* ]]; then
+    local args=(--web.listen-address "127.0.0.1:$exporter_port" --patroni.timeout 2s --postgres.dsn-template "$credentials")
+    for url in $LAB_PATRONI_URLS; do args+=(--patroni.url "$url"); done
+    "$EXPORTER" "${args[@]}" >>"$ALERTING_DIR/exporter.log" 2>&1 &
+    echo "EXPORTER_PID=$!" >>"$STATE"
+    echo "EXPORTER_PORT=$exporter_port" >>"$STATE"
+    targets+=("'127.0.0.1:$exporter_port'")
+  fi
+  if [[ " ${ALERTING_EXPORTERS:-cluster} " == *" sidecar "* ]]; then
+    # One next to each member: its own REST API, and its own PostgreSQL named in the template (local mode).
+    read -r -a urls <<<"$LAB_PATRONI_URLS"
+    read -r -a pg_ports <<<"$LAB_PG_PORTS"
+    for i in "${!urls[@]}"; do
+      port=$(free_port)
+      "$EXPORTER" --web.listen-address "127.0.0.1:$port" --patroni.timeout 2s --patroni.url "${urls[$i]}" \
+        --postgres.dsn-template "host=$LAB_PG_HOST port=${pg_ports[$i]} $credentials" \
+        >>"$ALERTING_DIR/sidecar-$i.log" 2>&1 &
+      sidecar_pids+=("$!"); sidecar_ports+=("$port"); targets+=("'127.0.0.1:$port'")
+    done
+    echo "SIDECAR_PIDS=\"${sidecar_pids[*]}\"" >>"$STATE"
+    echo "SIDECAR_PORTS=\"${sidecar_ports[*]}\"" >>"$STATE"
+  fi
+  [ "${#targets[@]}" -gt 0 ] || die "ALERTING_EXPORTERS must name cluster, sidecar or both"
 
   local rule_files; rule_files=$(printf "  - %s\n" "$PWD"/rules/*.yml)
   cat >"$ALERTING_DIR/prometheus.yml" <<EOF
@@ -102,7 +125,7 @@ $rule_files
 scrape_configs:
   - job_name: patroni
     static_configs:
-      - targets: ['127.0.0.1:$exporter_port']
+      - targets: [$(IFS=,; echo "${targets[*]}")]
 EOF
   if [ "$have_am" = 1 ]; then
     cat >>"$ALERTING_DIR/prometheus.yml" <<EOF
@@ -145,14 +168,16 @@ EOF
   echo "PROMETHEUS_PID=$!" >>"$STATE"
   echo "PROMETHEUS_PORT=$prom_port" >>"$STATE"
 
-  wait_http "http://127.0.0.1:$exporter_port/-/healthy" 20 || { cmd_down; die "the exporter did not start"; }
+  for port in ${EXPORTER_PORT:+$exporter_port} "${sidecar_ports[@]}"; do
+    wait_http "http://127.0.0.1:$port/-/healthy" 20 || { cmd_down; die "the exporter on port $port did not start"; }
+  done
   wait_http "http://127.0.0.1:$prom_port/-/ready" 30 || { cmd_down; die "Prometheus did not start (see $ALERTING_DIR/prometheus.log)"; }
   if [ "$have_am" = 1 ]; then
     wait_http "http://127.0.0.1:$am_port/-/ready" 30 || { cmd_down; die "Alertmanager did not start (see $ALERTING_DIR/alertmanager.log)"; }
   fi
   cat <<MSG
 alerting lab up, watching the lab cluster in $LAB_DIR:
-  exporter:      http://127.0.0.1:$exporter_port/metrics
+  exporters:     $(IFS=' '; echo "${targets[*]}" | tr -d "'") (/metrics; ${ALERTING_EXPORTERS:-cluster})
   prometheus:    http://127.0.0.1:$prom_port/alerts   (rules from rules/*.yml)
 MSG
   [ "$have_am" = 0 ] || cat <<MSG
@@ -167,8 +192,11 @@ cmd_down() {
   # shellcheck source=/dev/null
   . "$STATE"
   local pid needle
-  for pair in "${PROMETHEUS_PID:-}:--storage.tsdb.path $ALERTING_DIR" "${ALERTMANAGER_PID:-}:--storage.path $ALERTING_DIR" \
-              "${RECEIVER_PID:-}:$ALERTING_DIR/receiver.py" "${EXPORTER_PID:-}:--web.listen-address 127.0.0.1:${EXPORTER_PORT:-x}"; do
+  local pairs=("${PROMETHEUS_PID:-}:--storage.tsdb.path $ALERTING_DIR" "${ALERTMANAGER_PID:-}:--storage.path $ALERTING_DIR"
+               "${RECEIVER_PID:-}:$ALERTING_DIR/receiver.py" "${EXPORTER_PID:-}:--web.listen-address 127.0.0.1:${EXPORTER_PORT:-x}")
+  local sidecar_pids=(${SIDECAR_PIDS:-}) sidecar_ports=(${SIDECAR_PORTS:-}) i
+  for i in "${!sidecar_pids[@]}"; do pairs+=("${sidecar_pids[$i]}:--web.listen-address 127.0.0.1:${sidecar_ports[$i]}"); done
+  for pair in "${pairs[@]}"; do
     pid=${pair%%:*}; needle=${pair#*:}
     if pid_alive "$pid" "$needle"; then
       kill -TERM "$pid" 2>/dev/null || true
@@ -356,12 +384,15 @@ cmd_drill() {
     wait_quiet 300 || true
   fi
 
-  # 3. SIGKILL the leader's Patroni (its postmaster keeps running): a replica takes over after the TTL.
+  # 3. SIGKILL the leader's Patroni (its postmaster keeps running): a replica takes over after the TTL, and the
+  # old leader's PostgreSQL still accepts writes: an orphaned primary, then two primaries (split brain).
   if step 3; then
     node=$(leader)
     t0=$(date +%s.%N)
     lab kill-patroni "$node" >/dev/null
     notified "$t0" "kill the leader's Patroni ($node)" 180
+    expect "$t0" PatroniOrphanedPrimary || { log "MISSING PatroniOrphanedPrimary"; rc=1; }
+    expect "$t0" PatroniMultiplePrimaries || { log "MISSING PatroniMultiplePrimaries"; rc=1; }
     expect "$t0" PatroniExporterTargetDown || { log "MISSING PatroniExporterTargetDown"; rc=1; }
     # The info alert may still fire from an earlier switch in the last 15 minutes (then no new notification).
     expect "$t0" PatroniFailoverOccurred ||
