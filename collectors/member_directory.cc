@@ -27,12 +27,9 @@ void MemberDirectory::ObserveCluster(const std::string& cluster, const std::stri
   for (const ListedMember& l : members) {
     listed.insert(l.name);
     // A member first known by its REST API's HOST:PORT (no name yet) is the same member under its real name.
-    if (l.api_url) {
-      for (auto it = members_.begin(); it != members_.end();) {
-        const bool alias = it->first.first == scope && it->first.second != l.name &&
-                           SameApi(it->second.api_url, *l.api_url) && it->first.second == l.api_url->HostPort();
-        it = alias ? members_.erase(it) : std::next(it);
-      }
+    if (l.api_url && l.api_url->HostPort() != l.name) {
+      const auto alias = members_.find({scope, l.api_url->HostPort()});
+      if (alias != members_.end() && SameApi(alias->second.api_url, *l.api_url)) members_.erase(alias);
     }
     DirectoryMember& m = Upsert(cluster, scope, l.name);
     if (l.api_url) m.api_url = l.api_url;

@@ -149,6 +149,19 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
 }
 
 void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
+  // REST APIs (HOST:PORT) each cluster's view lists now, and those the directory had listed before this scrape:
+  // parsed once, not once per member (fleets of a thousand members).
+  std::vector<std::set<std::string>> listed_now(options_.clusters.size());
+  for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
+    if (!s->views[c]) continue;
+    for (const ListedMember& m : ListedMembers(*s->views[c])) {
+      if (m.api_url) listed_now[c].insert(m.api_url->HostPort());
+    }
+  }
+  std::set<std::string> listed_before;
+  for (const DirectoryMember& m : s->remembered) {
+    if (m.listed && m.api_url) listed_before.insert(m.api_url->HostPort());
+  }
   std::set<std::pair<std::string, std::string>> members_seen;
   std::map<std::string, int> running_primaries;  // scope -> count, in first-seen order of scopes below
   std::vector<std::string> scopes_in_order;
@@ -179,12 +192,7 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     }
     // A remembered member that /cluster no longer lists and whose Patroni is gone was removed (scale-in) or died:
     // no up sample, so it pages nobody; its PostgreSQL is still queried (patroni_pg_orphaned_primary).
-    bool listed = view != nullptr && MemberNameFor(*view, slot.url).has_value();
-    if (view == nullptr) {
-      for (const DirectoryMember& m : s->remembered) {
-        if (m.api_url && m.api_url->ToString() == target) listed = m.listed;
-      }
-    }
+    const bool listed = (view != nullptr ? listed_now[c] : listed_before).count(slot.url.HostPort()) > 0;
     if (status || listed || IsSeed(options_.clusters[c], slot.url)) {
       out->AddGauge("patroni_up",
                     "1 if the Patroni REST API at target answered GET /patroni with a valid status, 0 otherwise.",
