@@ -3,12 +3,14 @@
 namespace patroni_exporter {
 
 std::string ReplicationSlotsSql(int server_version) {
-  return std::string("SELECT slot_name, slot_type, active::text AS active, restart_lsn::text AS restart_lsn") +
+  // Retained bytes computed here, as a number (pg_rows.h). wal_status and safe_wal_size exist from PostgreSQL 13.
+  return std::string("SELECT slot_name, slot_type, active::text AS active, pg_wal_lsn_diff(") + kCurrentWalLsnSql +
+         ", restart_lsn) AS retained_bytes" +
          (server_version >= 130000 ? ", wal_status, safe_wal_size::text AS safe_wal_size" : "") +
          " FROM pg_replication_slots ORDER BY slot_name";
 }
 
-void TranslateReplicationSlots(const PgRows& rows, const ServerState& state, const Labels& member, MetricSet* out) {
+void TranslateReplicationSlots(const PgRows& rows, const ServerState& /*state*/, const Labels& member, MetricSet* out) {
   static const char* kWalStatus[] = {"reserved", "extended", "unreserved", "lost"};
   for (const PgRow& row : rows) {
     Labels labels = member;
@@ -19,7 +21,7 @@ void TranslateReplicationSlots(const PgRows& rows, const ServerState& state, con
                     *active ? 1 : 0);
     }
     // NULL restart_lsn: the slot holds no WAL (never used, or invalidated): no sample rather than 0 bytes.
-    if (const std::optional<double> retained = LsnDiff(state.current_lsn, PgText(row, "restart_lsn"))) {
+    if (const std::optional<double> retained = PgNumber(row, "retained_bytes")) {
       out->AddGauge("patroni_pg_replication_slot_retained_bytes", "Bytes of WAL the slot keeps from being removed.",
                     labels, *retained);
     }

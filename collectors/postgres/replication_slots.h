@@ -1,6 +1,6 @@
 // pg_replication_slots -> per-slot families: active, WAL retained in bytes (current position minus
-// restart_lsn), wal_status as a state set and safe_wal_size (PostgreSQL 13+). Labels: scope, name, slot_name,
-// slot_type. Pure; never throws.
+// restart_lsn, computed by pg_wal_lsn_diff() in the query), wal_status as a state set and safe_wal_size (PostgreSQL
+// 13+). Labels: scope, name, slot_name, slot_type. Pure; never throws.
 #pragma once
 
 #include <string>

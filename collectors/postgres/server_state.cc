@@ -4,12 +4,15 @@
 
 namespace patroni_exporter {
 
+const char kCurrentWalLsnSql[] =
+    "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END";
+
 std::string ServerStateSql(int /*server_version*/) {
-  // The functions are the same from PostgreSQL 10 (the WAL renames) to 17.
+  // The functions are the same from PostgreSQL 10 (the WAL renames) to 17. Numbers, not interval or float8 text:
+  // a role's IntervalStyle or extra_float_digits cannot change them (pg_rows.h).
   return "SELECT pg_is_in_recovery() AS in_recovery, "
-         "(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END)::text "
-         "AS current_lsn, pg_last_wal_receive_lsn()::text AS received_lsn, pg_last_wal_replay_lsn()::text AS "
-         "replayed_lsn, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age_seconds, "
+         "pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) AS replay_lag_bytes, "
+         "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::numeric AS replay_age_seconds, "
          "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR "
          "pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS monitor";
 }
@@ -21,9 +24,7 @@ std::optional<ServerState> ParseServerState(const PgRows& rows) {
   if (!in_recovery) return std::nullopt;
   ServerState s;
   s.in_recovery = *in_recovery;
-  s.current_lsn = PgText(row, "current_lsn");
-  s.received_lsn = PgText(row, "received_lsn");
-  s.replayed_lsn = PgText(row, "replayed_lsn");
+  s.replay_lag_bytes = PgNumber(row, "replay_lag_bytes");
   s.replay_timestamp_age_seconds = PgNumber(row, "replay_age_seconds");
   s.monitor_privilege = PgBool(row, "monitor").value_or(false);
   return s;
@@ -37,7 +38,7 @@ void TranslateServerState(const ServerState& s, const Labels& labels, MetricSet*
                 "pg_read_all_stats); without it PostgreSQL hides their LSNs and lag.",
                 labels, s.monitor_privilege ? 1 : 0);
   if (!s.in_recovery) return;
-  const std::optional<double> behind = LsnDiff(s.received_lsn, s.replayed_lsn);
+  const std::optional<double> behind = s.replay_lag_bytes;
   if (behind) {
     out->AddGauge("patroni_pg_replay_lag_bytes", "Bytes received by this standby but not replayed yet.", labels,
                   *behind);

@@ -1,6 +1,7 @@
-// The server-wide facts every view's translation needs, from one row: recovery or not, the current WAL
-// positions, the replay timestamp's age, and whether the role may read other sessions' replication data.
-// Pure apart from the SQL text; never throws. PostgreSQL 10 to 17.
+// The server-wide facts every view's translation needs, from one row: recovery or not, how far replay is behind
+// what was received, the replay timestamp's age, and whether the role may read other sessions' replication
+// data. Bytes and seconds are computed in SQL (pg_rows.h). Pure apart from the SQL text; never throws.
+// PostgreSQL 10 to 17.
 #pragma once
 
 #include <optional>
@@ -13,14 +14,18 @@ namespace patroni_exporter {
 
 struct ServerState {
   bool in_recovery = false;
-  std::optional<std::string> current_lsn;              // primary: pg_current_wal_lsn(); replica: last received
-  std::optional<std::string> received_lsn;             // replica: pg_last_wal_receive_lsn()
-  std::optional<std::string> replayed_lsn;             // replica: pg_last_wal_replay_lsn()
+  // Replica: pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()); may be below 0 (a standby
+  // that replayed WAL from its own pg_wal before streaming started). Primary: none.
+  std::optional<double> replay_lag_bytes;
   std::optional<double> replay_timestamp_age_seconds;  // now() - pg_last_xact_replay_timestamp()
   bool monitor_privilege = false;                      // superuser or member of pg_monitor (pg_read_all_stats)
 };
 
-// One row: in_recovery, current_lsn, received_lsn, replayed_lsn, replay_age_seconds, monitor.
+// The server's current WAL position as an SQL expression for the views' byte lags: on a primary the WAL written
+// so far, on a standby the WAL received so far (NULL until it received any).
+extern const char kCurrentWalLsnSql[];
+
+// One row: in_recovery, replay_lag_bytes, replay_age_seconds, monitor.
 std::string ServerStateSql(int server_version);
 std::optional<ServerState> ParseServerState(const PgRows& rows);
 

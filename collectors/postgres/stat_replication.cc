@@ -3,16 +3,24 @@
 namespace patroni_exporter {
 
 std::string StatReplicationSql(int server_version) {
+  // Bytes and seconds computed here, as numbers (pg_rows.h): interval text would follow the role's IntervalStyle.
+  // The position lags are measured from is read in the same statement, after the view's rows (a cascading
+  // standby sends too: its position is what it received). sent_lsn tells a hidden row (NULL).
+  std::string sql = "SELECT application_name, host(client_addr) AS client_addr, state, sync_state, ";
+  sql += "sent_lsn::text AS sent_lsn";
+  for (const char* position : {"sent", "write", "flush", "replay"}) {
+    sql +=
+        std::string(", pg_wal_lsn_diff(") + kCurrentWalLsnSql + ", " + position + "_lsn) AS " + position + "_lag_bytes";
+  }
+  for (const char* lag : {"write_lag", "flush_lag", "replay_lag"}) {
+    sql += std::string(", EXTRACT(EPOCH FROM ") + lag + ")::numeric AS " + lag + "_seconds";
+  }
   // reply_time exists from PostgreSQL 12.
-  return std::string("SELECT application_name, host(client_addr) AS client_addr, state, sync_state, ") +
-         "sent_lsn::text AS sent_lsn, write_lsn::text AS write_lsn, flush_lsn::text AS flush_lsn, "
-         "replay_lsn::text AS replay_lsn, write_lag::text AS write_lag, flush_lag::text AS flush_lag, "
-         "replay_lag::text AS replay_lag" +
-         (server_version >= 120000 ? ", EXTRACT(EPOCH FROM now() - reply_time)::float8 AS reply_age_seconds" : "") +
-         " FROM pg_stat_replication ORDER BY application_name, client_addr";
+  if (server_version >= 120000) sql += ", EXTRACT(EPOCH FROM now() - reply_time)::numeric AS reply_age_seconds";
+  return sql + " FROM pg_stat_replication ORDER BY application_name, client_addr";
 }
 
-void TranslateStatReplication(const PgRows& rows, const ServerState& state, const Labels& member, MetricSet* out) {
+void TranslateStatReplication(const PgRows& rows, const ServerState& /*state*/, const Labels& member, MetricSet* out) {
   int hidden = 0;
   for (const PgRow& row : rows) {
     const std::optional<std::string> sent = PgText(row, "sent_lsn");
@@ -30,13 +38,15 @@ void TranslateStatReplication(const PgRows& rows, const ServerState& state, cons
       const char* family;
       const char* help;
     } positions[] = {
-        {"sent_lsn", "patroni_pg_replication_sent_lag_bytes", "Bytes of WAL not yet sent to the standby."},
-        {"write_lsn", "patroni_pg_replication_write_lag_bytes", "Bytes of WAL the standby has not written yet."},
-        {"flush_lsn", "patroni_pg_replication_flush_lag_bytes", "Bytes of WAL the standby has not flushed yet."},
-        {"replay_lsn", "patroni_pg_replication_replay_lag_bytes", "Bytes of WAL the standby has not replayed yet."},
+        {"sent_lag_bytes", "patroni_pg_replication_sent_lag_bytes", "Bytes of WAL not yet sent to the standby."},
+        {"write_lag_bytes", "patroni_pg_replication_write_lag_bytes", "Bytes of WAL the standby has not written yet."},
+        {"flush_lag_bytes", "patroni_pg_replication_flush_lag_bytes", "Bytes of WAL the standby has not flushed yet."},
+        {"replay_lag_bytes", "patroni_pg_replication_replay_lag_bytes",
+         "Bytes of WAL the standby has not replayed yet."},
     };
     for (const auto& p : positions) {
-      if (const std::optional<double> lag = LsnDiff(state.current_lsn, PgText(row, p.column))) {
+      // May be below 0 for an instant: positions are read one after the other, not at once.
+      if (const std::optional<double> lag = PgNumber(row, p.column)) {
         out->AddGauge(p.family, p.help, labels, *lag);
       }
     }
@@ -45,15 +55,17 @@ void TranslateStatReplication(const PgRows& rows, const ServerState& state, cons
       const char* family;
       const char* help;
     } times[] = {
-        {"write_lag", "patroni_pg_replication_write_lag_seconds",
+        {"write_lag_seconds", "patroni_pg_replication_write_lag_seconds",
          "PostgreSQL's write_lag: time until recent WAL was written on the standby; absent when NULL (idle)."},
-        {"flush_lag", "patroni_pg_replication_flush_lag_seconds",
+        {"flush_lag_seconds", "patroni_pg_replication_flush_lag_seconds",
          "PostgreSQL's flush_lag: time until recent WAL was flushed on the standby; absent when NULL (idle)."},
-        {"replay_lag", "patroni_pg_replication_replay_lag_seconds",
+        {"replay_lag_seconds", "patroni_pg_replication_replay_lag_seconds",
          "PostgreSQL's replay_lag: time until recent WAL was replayed on the standby; absent when NULL (idle)."},
     };
     for (const auto& t : times) {
-      if (const std::optional<double> seconds = PgIntervalSeconds(row, t.column)) {
+      // A duration PostgreSQL measured: below 0 is not one (an unknown value is no sample, never a made-up 0).
+      const std::optional<double> seconds = PgNumber(row, t.column);
+      if (seconds && *seconds >= 0) {
         out->AddGauge(t.family, t.help, labels, *seconds);
       }
     }

@@ -2,10 +2,11 @@
 //
 // Labels: scope, name (the member whose PostgreSQL was asked), application_name (Patroni sets it to the
 // standby's member name), client_addr, state, sync_state. Lags in bytes are the current WAL position (the
-// primary's, or a cascading standby's last received) minus sent/write/flush/replay positions; lags in seconds
-// are PostgreSQL's own write_lag/flush_lag/replay_lag, absent when NULL (PostgreSQL's "no recent activity"),
-// never 0. A row whose positions are all NULL while a state is shown means the role lacks pg_monitor:
-// counted by patroni_pg_replication_hidden_rows instead of exported as zeros. Pure; never throws.
+// primary's, or a cascading standby's last received) minus sent/write/flush/replay positions, computed by
+// pg_wal_lsn_diff() in the query; lags in seconds are PostgreSQL's own write_lag/flush_lag/replay_lag as
+// EXTRACT(EPOCH FROM ...) numbers, whatever the role's IntervalStyle, absent when NULL (PostgreSQL's "no recent
+// activity") or not a duration, never 0. A row whose positions are all NULL while a state is shown means the role lacks
+// pg_monitor: counted by patroni_pg_replication_hidden_rows instead of exported as zeros. Pure; never throws.
 #pragma once
 
 #include <string>

@@ -3,11 +3,12 @@
 namespace patroni_exporter {
 
 std::string WalReceiverSql(int server_version) {
-  // sender_host and sender_port exist from PostgreSQL 11.
+  // sender_host and sender_port exist from PostgreSQL 11. The age as numeric: float8 text follows the role's
+  // extra_float_digits (pg_rows.h).
   return std::string("SELECT status, slot_name, ") +
          (server_version >= 110000 ? "sender_host, sender_port::text AS sender_port, "
                                    : "NULL::text AS sender_host, NULL::text AS sender_port, ") +
-         "EXTRACT(EPOCH FROM now() - last_msg_receipt_time)::float8 AS last_message_age_seconds "
+         "EXTRACT(EPOCH FROM now() - last_msg_receipt_time)::numeric AS last_message_age_seconds "
          "FROM pg_stat_wal_receiver";
 }
 

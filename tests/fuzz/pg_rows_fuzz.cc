@@ -60,12 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   if (states.empty()) {
-    states.push_back(ServerState{.current_lsn = "0/3000000"});
-    states.push_back(ServerState{.in_recovery = true,
-                                 .current_lsn = "0/3000000",
-                                 .received_lsn = "0/3000000",
-                                 .replayed_lsn = "0/2000000",
-                                 .replay_timestamp_age_seconds = 1.5});
+    states.push_back(ServerState{});
+    states.push_back(
+        ServerState{.in_recovery = true, .replay_lag_bytes = 16777216, .replay_timestamp_age_seconds = 1.5});
   }
   const Labels labels = {{"scope", "fuzz-scope"}, {"name", "fuzz-member"}};
   for (const ServerState& state : states) {

@@ -1,12 +1,14 @@
 // PostgreSQL's own replication view, with the real binary on the real local cluster (scripts/lab.sh): each
 // member's PostgreSQL 15 reached at the address /cluster gives, compared with pg_stat_replication read by hand,
-// replay paused under writes, a standby gone, and a role without pg_monitor.
+// replay paused under writes, a standby gone, a role without pg_monitor, and a role with unusual session settings.
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <thread>
 
@@ -174,6 +176,83 @@ TEST_F(PostgresTest, RoleWithoutPgMonitorGivesTheExplicitSignal) {
   Psql(leader, "DROP ROLE IF EXISTS exporter_nomon");
   EXPECT_TRUE(signalled);
   EXPECT_EQ(text.find("nomon-planted-secret"), std::string::npos);
+}
+
+// A monitoring role whose own session settings change how PostgreSQL prints intervals, dates and floats (ALTER
+// ROLE ... SET, as a DBA may do for humans using that role) must see the same values as the lab's superuser with
+// the defaults: the exporter's SQL returns plain numbers, so no setting can turn a lag into an unreadable text.
+TEST_F(PostgresTest, RoleSessionSettingsDoNotChangeLagSeconds) {
+  auto reference = Start(Template());
+  const std::size_t leader = Leader(reference->Get("/metrics"));
+  ASSERT_LT(leader, names_.size());
+  Psql(leader, "DROP ROLE IF EXISTS exporter_iso");
+  Psql(leader, "CREATE ROLE exporter_iso LOGIN PASSWORD 'iso-planted-secret' IN ROLE pg_monitor");
+  for (const char* setting : {"IntervalStyle = 'iso_8601'", "DateStyle = 'SQL, DMY'", "TimeZone = 'Pacific/Chatham'",
+                              "extra_float_digits = -15"}) {
+    Psql(leader, std::string("ALTER ROLE exporter_iso SET ") + setting);
+  }
+  const std::string passfile = ::testing::TempDir() + "/iso.pgpass";
+  WriteFile(passfile, "*:*:*:exporter_iso:iso-planted-secret\n");
+  chmod(passfile.c_str(), 0600);
+  auto iso = Start("user=exporter_iso dbname=postgres sslmode=disable passfile=" + passfile);
+  Psql(leader, "CREATE TABLE IF NOT EXISTS exporter_iso_test (g int)");
+  // write_lag, flush_lag and replay_lag are NULL on an idle primary: a commit just before each pair of scrapes
+  // makes PostgreSQL show the lags it measured for it. Both exporters then scrape back to back.
+  struct Sample {
+    std::string family;
+    std::vector<std::string> labels;
+  };
+  std::vector<Sample> samples;
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (i == leader) continue;
+    const std::vector<std::string> sender = {"name=\"" + names_[leader] + "\"",
+                                             "application_name=\"" + names_[i] + "\""};
+    for (const char* family :
+         {"patroni_pg_replication_write_lag_seconds", "patroni_pg_replication_flush_lag_seconds",
+          "patroni_pg_replication_replay_lag_seconds", "patroni_pg_replication_reply_age_seconds"}) {
+      samples.push_back({family, sender});
+    }
+    const std::vector<std::string> standby = {"name=\"" + names_[i] + "\""};
+    samples.push_back({"patroni_pg_replay_delay_seconds", standby});
+    samples.push_back({"patroni_pg_wal_receiver_last_message_age_seconds", standby});
+  }
+  std::string reference_text, iso_text;
+  bool all_in_reference = false;
+  for (int attempt = 0; attempt < 40 && !all_in_reference; ++attempt) {
+    Psql(leader, "INSERT INTO exporter_iso_test VALUES (1)");
+    std::this_thread::sleep_for(milliseconds(300));
+    reference_text = reference->Get("/metrics");
+    iso_text = iso->Get("/metrics");
+    all_in_reference = true;
+    for (const Sample& s : samples) all_in_reference = all_in_reference && Find(reference_text, s.family, s.labels);
+  }
+  iso.reset();
+  Psql(leader, "DROP TABLE IF EXISTS exporter_iso_test");
+  Psql(leader, "DROP ROLE IF EXISTS exporter_iso");
+  ASSERT_TRUE(all_in_reference) << "the superuser's exporter never showed every lag at once:\n" << reference_text;
+  EXPECT_EQ(Find(iso_text, "patroni_pg_monitor_privilege", {"name=\"" + names_[leader] + "\""}), 1);
+  for (const Sample& s : samples) {
+    const std::optional<double> want = Find(reference_text, s.family, s.labels);
+    const std::optional<double> got = Find(iso_text, s.family, s.labels);
+    if (!got) {
+      ADD_FAILURE() << s.family << " " << s.labels.back() << " missing for the role with its own settings";
+      continue;
+    }
+    // Two scrapes a few milliseconds apart: ages grow between them, measured lags may be refreshed.
+    EXPECT_NEAR(*got, *want, 0.5) << s.family << " " << s.labels.back();
+  }
+  // extra_float_digits = -15 makes PostgreSQL print a float8 with one significant digit ("0.4"): ages measured
+  // to the microsecond must keep theirs. Two digits or fewer in every one of them is no chance.
+  bool precise = false;
+  for (const Sample& s : samples) {
+    if (s.family.find("_age_seconds") == std::string::npos) continue;
+    const std::optional<double> got = Find(iso_text, s.family, s.labels);
+    char two_digits[32];
+    std::snprintf(two_digits, sizeof two_digits, "%.2g", got.value_or(0));
+    precise = precise || (got && *got != std::strtod(two_digits, nullptr));
+  }
+  EXPECT_TRUE(precise) << "ages rounded by the role's extra_float_digits";
+  if (HasFailure()) ADD_FAILURE() << "the role with its own settings saw:\n" << iso_text;
 }
 
 TEST_F(PostgresTest, UnreachableDatabaseIsUpZeroAndTheRestIntact) {
