@@ -39,10 +39,10 @@ struct TlsClientOptions {
 // per connection) listens with a backlog of 5: a burst of more connections than it accepts in time overflows the
 // accept queue, and each dropped SYN is sent again only after the kernel's 1 s retransmission timeout. With the
 // health view a member gets 9 requests a scrape (/patroni, /cluster, 7 health endpoints), so a scrape that sent
-// them at once took 1.02 s instead of 9 ms (docs/performance.md, "Health view: requests per member"). Two at
-// once keeps the latency gain of parallelism (one request waits on Patroni while the next connects) and stays
-// well within the backlog even when a scrape's two concurrent rounds ask the same member (2 + 2 = 4 < 5), with
-// room left for the load balancer's and Kubernetes' own probes of the same port.
+// them at once took 1.02 s instead of 9 ms (docs/performance.md, "Health view: requests per member"). On the
+// lab, caps of 1 to 4 cost a scrape about the same and 5 already overflowed now and then. Two stays within the
+// backlog even when a scrape's two concurrent rounds ask the same member (2 + 2 = 4 < 5), with room left for
+// the load balancer's and Kubernetes' own probes of the same port.
 inline constexpr std::size_t kDefaultMaxInFlightPerHost = 2;
 
 struct HttpClientOptions {
