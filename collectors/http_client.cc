@@ -4,8 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
+#include <utility>
 
 namespace patroni_exporter {
 namespace {
@@ -18,6 +24,7 @@ struct CallCount {
   ~CallCount() { g_calls.fetch_sub(1); }
 };
 constexpr const char* kCancelled = "cancelled: the exporter is shutting down";
+constexpr const char* kNotSent = "scrape deadline reached before the request could start";
 
 struct Transfer {
   CURL* easy = nullptr;
@@ -26,6 +33,87 @@ struct Transfer {
   bool body_too_large = false;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   std::chrono::steady_clock::time_point started;
+  std::size_t target = 0;  // index of its target in GetAll's queues
+};
+
+// What max_in_flight_per_host counts by: "scheme://host:port", the scheme's default port filled in, so
+// "http://h/patroni" and "http://h:80/cluster" are one target. A URL libcurl cannot parse is a target of its own
+// (libcurl refuses it again when it is sent).
+std::string TargetOf(const std::string& url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return url;
+  std::string key;
+  for (const auto& [part, flags] : {std::pair{CURLUPART_SCHEME, 0u}, std::pair{CURLUPART_HOST, 0u},
+                                    std::pair{CURLUPART_PORT, static_cast<unsigned>(CURLU_DEFAULT_PORT)}}) {
+    char* value = nullptr;
+    if (curl_url_get(parsed.get(), part, &value, flags) != CURLUE_OK || value == nullptr) return url;
+    key += value;
+    key += part == CURLUPART_SCHEME ? "://" : part == CURLUPART_HOST ? ":" : "";
+    curl_free(value);
+  }
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+// The requests of one GetAll() not yet started, per target, and which of them may start now: the first waiting
+// request of every target below its cap, ordered by request index, so requests start in the order given as far
+// as the caps allow.
+class TargetQueues {
+ public:
+  TargetQueues(const std::vector<HttpRequest>& requests, std::size_t per_target_cap, std::vector<Transfer>* transfers)
+      : cap_(per_target_cap) {
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const auto [it, added] = index.emplace(TargetOf(requests[i].url), targets_.size());
+      if (added) targets_.emplace_back();
+      (*transfers)[i].target = it->second;
+      targets_[it->second].waiting.push_back(i);
+    }
+    for (std::size_t t = 0; t < targets_.size(); ++t) ready_.emplace(targets_[t].waiting.front(), t);
+  }
+
+  bool AnyReady() const { return !ready_.empty(); }
+
+  // Takes the next request that may start (AnyReady() must be true); the caller reports with Started() whether
+  // it went out.
+  std::size_t TakeNext() {
+    const auto [request, t] = *ready_.begin();
+    ready_.erase(ready_.begin());
+    targets_[t].waiting.pop_front();
+    Ready(t);
+    return request;
+  }
+  void Started(std::size_t t) {
+    ++targets_[t].in_flight;
+    if (targets_[t].in_flight == cap_ && !targets_[t].waiting.empty()) ready_.erase({targets_[t].waiting.front(), t});
+  }
+  void Finished(std::size_t t) {
+    --targets_[t].in_flight;
+    Ready(t);
+  }
+  // Every request still waiting, whether its target has room or not; empties the queues.
+  std::vector<std::size_t> TakeAll() {
+    std::vector<std::size_t> all;
+    for (Target& target : targets_) {
+      all.insert(all.end(), target.waiting.begin(), target.waiting.end());
+      target.waiting.clear();
+    }
+    ready_.clear();
+    return all;
+  }
+
+ private:
+  struct Target {
+    std::deque<std::size_t> waiting;  // request indices, in request order
+    std::size_t in_flight = 0;
+  };
+  void Ready(std::size_t t) {
+    if (targets_[t].in_flight < cap_ && !targets_[t].waiting.empty()) ready_.emplace(targets_[t].waiting.front(), t);
+  }
+
+  std::size_t cap_;
+  std::vector<Target> targets_;
+  std::set<std::pair<std::size_t, std::size_t>> ready_;  // (first waiting request, target) of targets below the cap
 };
 
 std::size_t WriteBody(char* data, std::size_t size, std::size_t count, void* user) {
@@ -119,46 +207,51 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
   }
 
   const std::size_t cap = std::max<std::size_t>(1, options_.max_in_flight);
-  std::size_t next = 0;
+  TargetQueues queues(requests, std::max<std::size_t>(1, options_.max_in_flight_per_host), &transfers);
   int running = 0;
+  // The total timeout of a request sent now (its own timeout starts when it is sent, not when GetAll() was
+  // called), cut short by the deadline; none once the deadline has passed.
+  auto timeout_if_sent_now = [&]() -> std::optional<std::chrono::milliseconds> {
+    if (deadline == Deadline::max()) return options_.timeout;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    return std::min(options_.timeout, left);
+  };
   auto start_more = [&] {
-    while (next < requests.size() && static_cast<std::size_t>(running) < cap) {
+    // Past the deadline or cancelled, nothing more is sent: every waiting request fails now, also those whose
+    // target is still busy, so none waits on a stalled one.
+    const char* refusal = g_cancelled.load() ? kCancelled : !timeout_if_sent_now() ? kNotSent : nullptr;
+    if (refusal != nullptr) {
+      for (std::size_t i : queues.TakeAll()) responses[i].error = refusal;
+      return;
+    }
+    while (queues.AnyReady() && static_cast<std::size_t>(running) < cap) {
+      const std::size_t next = queues.TakeNext();
       Transfer& t = transfers[next];
       t.response = &responses[next];
       t.max_body_bytes = options_.max_body_bytes;
-      if (g_cancelled.load()) {
-        t.response->error = kCancelled;
-        ++next;
+      const std::optional<std::chrono::milliseconds> timeout = timeout_if_sent_now();
+      if (!timeout) {
+        t.response->error = kNotSent;
         continue;
-      }
-      const auto now = std::chrono::steady_clock::now();
-      std::chrono::milliseconds timeout = options_.timeout;
-      if (deadline != Deadline::max()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-        if (left.count() <= 0) {
-          t.response->error = "scrape deadline reached before the request could start";
-          ++next;
-          continue;
-        }
-        timeout = std::min(timeout, left);
       }
       t.easy = curl_easy_init();
       if (t.easy == nullptr) {
         t.response->error = "curl_easy_init failed";
-        ++next;
         continue;
       }
       const HttpRequest& request = requests[next];
-      Configure(t, request.url, options_, request.tls != nullptr ? *request.tls : options_.tls, timeout);
+      Configure(t, request.url, options_, request.tls != nullptr ? *request.tls : options_.tls, *timeout);
       t.started = std::chrono::steady_clock::now();
       if (curl_multi_add_handle(multi.get(), t.easy) != CURLM_OK) {
         t.response->error = "curl_multi_add_handle failed";
         curl_easy_cleanup(t.easy);
         t.easy = nullptr;
-      } else {
-        ++running;
+        continue;
       }
-      ++next;
+      queues.Started(t.target);
+      ++running;
     }
   };
 
@@ -178,6 +271,7 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
       curl_multi_remove_handle(multi.get(), easy);
       curl_easy_cleanup(easy);
       t->easy = nullptr;
+      queues.Finished(t->target);
       --running;
     }
     start_more();

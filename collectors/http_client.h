@@ -5,9 +5,14 @@
 //
 // Contract:
 // - GetAll() returns one HttpResponse per request, in the order given. Every request has its own total timeout,
-//   connect included: `timeout`, cut short by the deadline when one is given, so the call returns by the
-//   deadline (plus scheduling noise). Requests run concurrently, at most `max_in_flight` at once; a request
-//   whose turn comes after the deadline fails without being sent.
+//   connect included: `timeout`, counted from when the request is sent (not while it waits its turn) and cut
+//   short by the deadline when one is given, so the call returns by the deadline (plus scheduling noise).
+// - Requests run concurrently, at most `max_in_flight` at once, and at most `max_in_flight_per_host` at once to
+//   one target (scheme, host as written, and port, the scheme's default filled in: one Patroni REST API).
+//   A request beyond its target's cap waits, in request order, until one of that target's requests finishes;
+//   requests to other targets proceed meanwhile. A request whose turn comes after the deadline fails without
+//   being sent, "scrape deadline reached before the request could start", even when its target is still busy.
+//   Both caps hold per call: two GetAll() calls at once may each have their caps' worth in flight.
 // - A transport failure (refused, reset, timeout, TLS failure, body over `max_body_bytes`) is reported in
 //   HttpResponse::error; an HTTP answer of any status is a response, not an error: callers judge the status.
 // - CancelAll() (shutdown) ends every GetAll() in progress within about 100 ms: unfinished requests fail with
@@ -30,10 +35,21 @@ struct TlsClientOptions {
   bool insecure_skip_verify = false;  // skip server certificate and host name checks; off by default
 };
 
+// Requests in flight at once to one target, by default. Patroni's REST API (Python's http.server, one thread
+// per connection) listens with a backlog of 5: a burst of more connections than it accepts in time overflows the
+// accept queue, and each dropped SYN is sent again only after the kernel's 1 s retransmission timeout. With the
+// health view a member gets 9 requests a scrape (/patroni, /cluster, 7 health endpoints), so a scrape that sent
+// them at once took 1.02 s instead of 9 ms (docs/performance.md, "Health view: requests per member"). On the
+// lab, caps of 1 to 4 cost a scrape about the same and 5 already overflowed now and then. Two stays within the
+// backlog even when a scrape's two concurrent rounds ask the same member (2 + 2 = 4 < 5), with room left for
+// the load balancer's and Kubernetes' own probes of the same port.
+inline constexpr std::size_t kDefaultMaxInFlightPerHost = 2;
+
 struct HttpClientOptions {
   std::chrono::milliseconds timeout{5000};
   std::size_t max_body_bytes = 8u << 20;
-  std::size_t max_in_flight = 64;
+  std::size_t max_in_flight = 64;                                   // at once in one call; 0 counts as 1
+  std::size_t max_in_flight_per_host = kDefaultMaxInFlightPerHost;  // at once to one target; 0 counts as 1
   std::string user_agent = "patroni_exporter";
   TlsClientOptions tls;
 };

@@ -72,9 +72,17 @@ void FakeHttpServer::AcceptLoop() {
     if (::poll(&pfd, 1, 50) <= 0) continue;
     const int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) continue;
+    const int open = open_.fetch_add(1) + 1;
+    for (int peak = peak_open_.load(); open > peak && !peak_open_.compare_exchange_weak(peak, open);) {
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     workers_.emplace_back(&FakeHttpServer::Serve, this, fd);
   }
+}
+
+void FakeHttpServer::Close(int fd) {
+  open_.fetch_sub(1);
+  ::close(fd);
 }
 
 void FakeHttpServer::Serve(int fd) {
@@ -105,7 +113,7 @@ void FakeHttpServer::Serve(int fd) {
   }
   const FakeReply reply = handler_(recorded);
   if (reply.close_without_response || !Sleep(reply.stall_before)) {
-    ::close(fd);
+    Close(fd);
     return;
   }
   const std::size_t body_size = reply.repeat_body_bytes > 0 ? reply.repeat_body_bytes : reply.body.size();
@@ -118,7 +126,7 @@ void FakeHttpServer::Serve(int fd) {
   }
   head += "Connection: close\r\n\r\n";
   if (!SendAll(fd, head)) {
-    ::close(fd);
+    Close(fd);
     return;
   }
   if (reply.repeat_body_bytes > 0) {
@@ -137,11 +145,11 @@ void FakeHttpServer::Serve(int fd) {
       if (reply.reset) {
         linger hard{1, 0};  // close with RST instead of FIN
         ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-        ::close(fd);
+        Close(fd);
         return;
       }
       if (!Sleep(reply.stall_mid_body)) {
-        ::close(fd);
+        Close(fd);
         return;
       }
       SendAll(fd, reply.body.substr(half));
@@ -149,6 +157,7 @@ void FakeHttpServer::Serve(int fd) {
       SendAll(fd, reply.body);
     }
   }
+  open_.fetch_sub(1);
   ::shutdown(fd, SHUT_WR);
   ::close(fd);
 }

@@ -48,16 +48,23 @@ class FakeHttpServer {
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::vector<RecordedRequest> requests() const;
+  // Connections open now, and the most ever open at once: counted from accept() to just before the server ends
+  // the connection, so a client's next connection never overlaps the count of the one it waited for.
+  int open_connections() const { return open_.load(); }
+  int peak_open_connections() const { return peak_open_.load(); }
 
  private:
   void AcceptLoop();
   void Serve(int fd);
+  void Close(int fd);                              // ends a connection, counting it closed first
   bool Sleep(std::chrono::milliseconds duration);  // false when stopping
 
   Handler handler_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> open_{0};
+  std::atomic<int> peak_open_{0};
   std::thread accept_thread_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

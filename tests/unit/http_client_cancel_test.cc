@@ -43,9 +43,35 @@ int CancelInFlight() {
   return 0;
 }
 
+// Requests waiting for their target's turn (max_in_flight_per_host) are cancelled too, never sent.
+int CancelQueued() {
+  FakeHttpServer stalled(
+      [](const RecordedRequest&) { return FakeReply{.body = "{}", .stall_before = std::chrono::seconds(20)}; });
+  HttpClient client(HttpClientOptions{.timeout = std::chrono::seconds(20), .max_in_flight_per_host = 1});
+  const auto start = std::chrono::steady_clock::now();
+  auto pending = std::async(std::launch::async, [&] {
+    return client.GetAll(std::vector<std::string>{stalled.url() + "/1", stalled.url() + "/2", stalled.url() + "/3"});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  HttpClient::CancelAll();
+  const std::vector<HttpResponse> responses = pending.get();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (seconds > 1.0) return 3;
+  for (const HttpResponse& r : responses) {
+    if (r.error != "cancelled: the exporter is shutting down") return 4;
+  }
+  if (stalled.requests().size() != 1) return 5;
+  return 0;
+}
+
 TEST(HttpClientCancelTest, CancelAllEndsStalledRequestsAndRefusesNewOnes) {
   ::testing::FLAGS_gtest_death_test_style = "threadsafe";
   EXPECT_EXIT(std::exit(CancelInFlight()), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(HttpClientCancelTest, CancelAllAlsoEndsRequestsWaitingForTheirTarget) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_EXIT(std::exit(CancelQueued()), ::testing::ExitedWithCode(0), "");
 }
 
 TEST(HttpClientCancelTest, NotCancelledUnlessAsked) {

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "tests/support/fake_http_server.h"
@@ -20,10 +21,12 @@ using std::chrono::milliseconds;
 class HttpClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  HttpClient Client(milliseconds timeout = milliseconds(1000), std::size_t max_body = 1 << 20) {
+  HttpClient Client(milliseconds timeout = milliseconds(1000), std::size_t max_body = 1 << 20,
+                    std::size_t max_per_host = kDefaultMaxInFlightPerHost) {
     HttpClientOptions options;
     options.timeout = timeout;
     options.max_body_bytes = max_body;
+    options.max_in_flight_per_host = max_per_host;
     return HttpClient(options);
   }
 };
@@ -121,11 +124,104 @@ TEST_F(HttpClientTest, ManyRequestsRunConcurrently) {
   std::vector<std::string> urls;
   for (int i = 0; i < 20; ++i) urls.push_back(server.url() + "/m" + std::to_string(i));
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<HttpResponse> responses = Client(milliseconds(3000)).GetAll(urls);
+  const std::vector<HttpResponse> responses =
+      Client(milliseconds(3000), 1 << 20, /*max_per_host=*/20).GetAll(urls);  // one server stands for 20 members
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_EQ(responses.size(), urls.size());
   for (int i = 0; i < 20; ++i) EXPECT_EQ(responses[i].body, "/m" + std::to_string(i));  // order kept
   EXPECT_LT(elapsed, milliseconds(2000));                                               // one at a time would take 4 s
+}
+
+// Patroni's REST API listens with a backlog of 5: a burst of requests to one member overflows it, and each
+// dropped connection costs a 1 s SYN retransmission (HttpClientOptions::max_in_flight_per_host).
+TEST_F(HttpClientTest, AtMostTheCapToOneTargetWhileOtherTargetsRunBeside) {
+  EXPECT_EQ(HttpClientOptions{}.max_in_flight_per_host, kDefaultMaxInFlightPerHost);
+  EXPECT_EQ(kDefaultMaxInFlightPerHost, 2u);
+  const FakeHttpServer* servers[2] = {nullptr, nullptr};
+  std::atomic<int> peak_both{0};  // connections open to the two servers together, at its highest
+  auto handler = [&](const RecordedRequest& req) {
+    const int both = servers[0]->open_connections() + servers[1]->open_connections();
+    for (int peak = peak_both.load(); both > peak && !peak_both.compare_exchange_weak(peak, both);) {
+    }
+    return FakeReply{.body = req.path, .stall_before = milliseconds(300)};
+  };
+  FakeHttpServer a(handler), b(handler);
+  servers[0] = &a;
+  servers[1] = &b;
+  // Interleaved, and spelled in ways that are still one target each: paths differ, the scheme's case too.
+  std::vector<std::string> urls;
+  for (int i = 0; i < 6; ++i) {
+    urls.push_back((i % 2 == 0 ? a.url() : "HTTP" + a.url().substr(4)) + "/a" + std::to_string(i));
+    urls.push_back(b.url() + "/b" + std::to_string(i));
+  }
+  const std::vector<HttpResponse> responses = Client(milliseconds(5000)).GetAll(urls);
+  ASSERT_EQ(responses.size(), urls.size());
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    EXPECT_TRUE(responses[i].ok()) << urls[i] << ": " << responses[i].error;
+    EXPECT_EQ(responses[i].body, urls[i].substr(urls[i].rfind('/'))) << "results in request order";
+  }
+  EXPECT_EQ(a.requests().size(), 6u);
+  EXPECT_EQ(b.requests().size(), 6u);
+  EXPECT_EQ(a.peak_open_connections(), 2);
+  EXPECT_EQ(b.peak_open_connections(), 2);
+  EXPECT_EQ(peak_both.load(), 4);  // the other target's requests ran beside, not after
+}
+
+TEST_F(HttpClientTest, MaxInFlightStillHoldsBesideThePerTargetCap) {
+  FakeHttpServer a([](const RecordedRequest&) { return FakeReply{.body = "{}", .stall_before = milliseconds(200)}; });
+  FakeHttpServer b([](const RecordedRequest&) { return FakeReply{.body = "{}", .stall_before = milliseconds(200)}; });
+  HttpClientOptions options;
+  options.max_in_flight = 1;
+  options.max_in_flight_per_host = 3;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 3; ++i) urls.insert(urls.end(), {a.url(), b.url()});
+  for (const HttpResponse& r : HttpClient(options).GetAll(urls)) EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(a.peak_open_connections(), 1);
+  EXPECT_EQ(b.peak_open_connections(), 1);
+}
+
+// Queued requests to one target each get their whole timeout: it starts when a request is sent. Four requests
+// of 300 ms one after the other end 1.2 s after the call began, each well within its own 800 ms.
+TEST_F(HttpClientTest, TimeoutOfAQueuedRequestStartsWhenItIsSent) {
+  FakeHttpServer server(
+      [](const RecordedRequest& req) { return FakeReply{.body = req.path, .stall_before = milliseconds(300)}; });
+  std::vector<std::string> urls;
+  for (int i = 0; i < 4; ++i) urls.push_back(server.url() + "/q" + std::to_string(i));
+  const std::vector<HttpResponse> responses = Client(milliseconds(800), 1 << 20, 1).GetAll(urls);
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    EXPECT_TRUE(responses[i].ok()) << urls[i] << ": " << responses[i].error;
+    EXPECT_EQ(responses[i].body, "/q" + std::to_string(i));
+  }
+  EXPECT_EQ(server.peak_open_connections(), 1);
+}
+
+// A target whose first requests stall holds its queued requests back, but only until the deadline: then they
+// fail unsent, the stalled ones time out, the call returns; another target's requests are served meanwhile.
+// (libcurl may end a transfer up to a millisecond or two before its timeout: a queued request can then still go
+// out with that much time left, and time out by the deadline too. Hence "at least one unsent", not "six".)
+TEST_F(HttpClientTest, QueuedBehindAStalledRequestTheyFailUnsentByTheDeadline) {
+  FakeHttpServer stalled(
+      [](const RecordedRequest&) { return FakeReply{.body = "{}", .stall_before = milliseconds(20000)}; });
+  FakeHttpServer fine([](const RecordedRequest& req) { return FakeReply{.body = req.path}; });
+  std::vector<std::string> urls;
+  for (int i = 0; i < 8; ++i) urls.insert(urls.end(), {stalled.url() + "/s", fine.url() + "/f" + std::to_string(i)});
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<HttpResponse> responses = Client(milliseconds(10000)).GetAll(urls, start + milliseconds(700));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, milliseconds(3000));  // generous: the point is "by the deadline, not the 10 s timeout"
+  ASSERT_EQ(responses.size(), urls.size());
+  int timed_out = 0, unsent = 0;
+  for (std::size_t i = 0; i < urls.size(); i += 2) {
+    timed_out += responses[i].error.find("imed out") != std::string::npos;
+    unsent += responses[i].error == "scrape deadline reached before the request could start";
+    EXPECT_TRUE(responses[i].body.empty());
+    EXPECT_TRUE(responses[i + 1].ok()) << responses[i + 1].error;
+    EXPECT_EQ(responses[i + 1].body, "/f" + std::to_string(i / 2));
+  }
+  EXPECT_EQ(timed_out + unsent, 8);
+  EXPECT_GE(timed_out, 2);  // at least the two first in flight, cut short by the deadline
+  EXPECT_GE(unsent, 1);     // and those still waiting at the deadline never went out:
+  EXPECT_LE(stalled.requests().size(), static_cast<std::size_t>(8 - unsent));
 }
 
 TEST_F(HttpClientTest, OnlyHttpAndHttpsAreSpoken) {
