@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   const Config& config = *flags.config;
   ConfigureLogging(config.log_level, config.log_format);
 
-  // Each CivetWeb worker otherwise grows its own glibc arena: RSS doubles for no speed (shared/PERF-NOTES.md).
+  // Each CivetWeb worker otherwise grows its own glibc arena: RSS doubles for no speed (docs/performance.md).
   // One arena: a scrape allocates on a worker and on the seeds' fetch thread, and two arenas each grew to the
   // scrape's peak (500 members: 58 MB RSS with 2 arenas, 33-35 MB with 1, same CPU; docs/performance.md).
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
