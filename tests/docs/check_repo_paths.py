@@ -42,7 +42,7 @@ TOP_FILES = ("README.md", "CHANGELOG.md", "CMakeLists.txt", "Dockerfile", "CONTR
 SKIP_DIRS = {".git", ".cache", "__pycache__"}
 
 # One path character, a placeholder (<x>, {a,b}, ${VAR}) or a variable ($VAR).
-_PATH_PART = r"(?:[A-Za-z0-9_.*?+@%=~-]|/|<[^<>\s/]*>|\$?\{[^{}\s/]*\}|\$[A-Za-z_][A-Za-z0-9_]*)"
+_PATH_PART = r"(?:[A-Za-z0-9_.*?+@%=~-]|/|<[^<>/\n]{0,30}>|\$?\{[^{}\s/]*\}|\$[A-Za-z_][A-Za-z0-9_]*)"
 _NOT_AFTER = r"(?<![A-Za-z0-9_./$}~-])"
 PATH_RE = re.compile(_NOT_AFTER + r"((?:" + "|".join(re.escape(d) for d in TOP_DIRS) + r")/" + _PATH_PART + r"*"
                      r"|(?:" + "|".join(re.escape(f) for f in TOP_FILES) + r")(?![A-Za-z0-9_.-]))")
@@ -272,7 +272,7 @@ def self_test():
     notes = "../" + "shar" + "ed/"
     tree = {
         "README.md": "See [the docs](docs/guide.md) and docs/gone.md. Output in build/patroni_exporter.\n"
-                     "Fixtures: `tests/testdata/**/*.prom`, `tests/testdata/<stem>.json`, `rules/*.yml`.\n"
+                     "Fixtures: `tests/testdata/**/*.prom`, `tests/testdata/<a stem>.json`, `rules/*.yml`.\n"
                      "Links: [ok](docs/guide.md#part), [stale](docs/old.md), [web](https://example.com/docs/x.md).\n",
         "docs/guide.md": "Back to [the readme](../README.md); [gone](../CONTRIBUTING.md).\n",
         "collectors/a.h": "// Contract in collectors/a.h and collectors/a.{h,cc}; wired in exporter/wiring.cc.\n"
