@@ -16,7 +16,7 @@ C*S+S-1, the first of each is its leader and seed, and its /cluster lists only t
 On start it prints one JSON line to stdout: {"seed": URL, "seeds": [URL per cluster], "control": URL,
 "members": N, "ports": [...]}.
 Stops on SIGTERM/SIGINT. One thread, one epoll loop, no framework: asyncio's per-connection machinery made the
-fake itself the bottleneck at 500 members (a threaded fake is worse; shared/PERF-NOTES.md).
+fake itself the bottleneck at 500 members (a threaded fake is worse; docs/performance.md, "Performance traps").
 """
 import argparse
 import collections

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Runs build/bench/micro_bench (Google Benchmark) BENCH_MICRO_REPS (5) times, and, with EXPORTER_BASELINE set,
-the micro_bench built beside that binary (its build's bench/micro_bench) alternately with it, so both see the
+the micro_bench built beside that binary (in that build's bench directory) alternately with it, so both see the
 same machine load; prints the median CPU time of each benchmark, its per-member or per-1000-series figure, and
 the ratio to the baseline.
 """

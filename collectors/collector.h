@@ -1,6 +1,6 @@
 // Collector: one source of metrics (a Patroni endpoint, a PostgreSQL view), run once per scrape.
 //
-// Wired explicitly in exporter/collectors.cc; run by the scrape wrapper (exporter/scraper.h), which times each
+// Wired explicitly in exporter/wiring.cc; run by the scrape wrapper (exporter/scraper.h), which times each
 // collector, catches anything it throws, and emits patroni_exporter_collector_{duration_seconds,success}.
 #pragma once
 

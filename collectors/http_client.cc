@@ -146,7 +146,7 @@ void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o, 
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
-  // Patroni answers HTTP/1.0 and closes every connection (shared/PERF-NOTES.md): reuse would buy nothing.
+  // Patroni answers HTTP/1.0 and closes every connection (docs/performance.md, traps): reuse would buy nothing.
   curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());

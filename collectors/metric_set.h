@@ -52,7 +52,7 @@ class MetricSet {
   std::vector<prometheus::MetricFamily> families_;
   std::map<std::string, std::size_t, std::less<>> index_;  // family name -> position in families_
   // Per family (same position): a key of each label set present. Hashed, so the duplicate check costs one key
-  // per sample rather than a tree of label-vector comparisons (bench/micro_bench: 1000 members).
+  // per sample rather than a tree of label-vector comparisons (bench/micro_bench.cc: 1000 members).
   std::vector<std::unordered_set<std::string>> seen_;
 };
 

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   const Config& config = *flags.config;
   ConfigureLogging(config.log_level, config.log_format);
 
-  // Each CivetWeb worker otherwise grows its own glibc arena: RSS doubles for no speed (shared/PERF-NOTES.md).
+  // Each CivetWeb worker otherwise grows its own glibc arena: RSS doubles for no speed (docs/performance.md).
   // One arena: a scrape allocates on a worker and on the seeds' fetch thread, and two arenas each grew to the
   // scrape's peak (500 members: 58 MB RSS with 2 arenas, 33-35 MB with 1, same CPU; docs/performance.md).
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
@@ -125,7 +125,12 @@ int main(int argc, char** argv) {
   }
   std::string targets;
   for (const ClusterTarget& cluster : config.clusters) {
-    for (const BaseUrl& url : cluster.seeds) targets += (targets.empty() ? "" : ",") + url.ToString();
+    for (const BaseUrl& url : cluster.seeds) {
+      // Appended piece by piece: GCC 12 at -O3 in C++20 mode reports a bogus -Wrestrict overlap for
+      // `"," + std::string` (libstdc++'s operator+ prepends in place).
+      if (!targets.empty()) targets += ',';
+      targets += url.ToString();
+    }
   }
   Log(LogLevel::kInfo, "patroni_exporter started",
       {{"version", kVersion},

@@ -27,7 +27,7 @@
 # 1 up but unhealthy, 3 down.
 #
 # Must run as root on Debian 12 (patroni, etcd-server, python3-etcd, postgresql-15, curl: see install-deps.sh).
-# Why it looks the way it does: ../shared/LAB-NOTES.md (pitfall numbers below refer to it).
+# Why it looks the way it does: docs/lab.md (pitfall numbers below refer to its list).
 set -euo pipefail
 set +m        # no job control: a background child must not lead its own process group (see spawn)
 umask 022

@@ -1,6 +1,6 @@
 // ParseCluster: the body of Patroni's `GET /cluster` -> ClusterView. Pure: no I/O, no clock, never throws.
 //
-// Handles every version that has the endpoint, 1.6.1 to 4.x (see shared/PATRONI.md and
+// Handles every version that has the endpoint, 1.6.1 to 4.x (see docs/patroni-api.md and
 // tests/testdata/patroni/README.md): 1.6 (host/port always sent, replicas `running`), 3.0.4+ (replication state as
 // the member state), 3.2.0+ (top-level `scope`), 4.0+ (`quorum_standby`), 4.1.0+ (lsn, receive_lsn, replay_lsn,
 // receive_lag, replay_lag). Key order is not relied on.

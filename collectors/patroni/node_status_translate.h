@@ -1,7 +1,7 @@
 // TranslateNodeStatus: NodeStatus -> the native Patroni `/metrics` families, plus patroni_node_info.
 //
 // Pure: no I/O, no clock, never throws. Labels are {scope, name} on every family, in that order, like Patroni
-// 3.2+ (older Patroni printed only scope; `name` is what the caller resolved, see node_collector.h).
+// 3.2+ (older Patroni printed only scope; `name` is what the caller resolved, see member_naming.h).
 //
 // Values follow Patroni's own do_GET_metrics (api.py), version by version, so dashboards and rules built on the
 // native endpoint read the same numbers, including its zeros: a replica's patroni_xlog_location is 0, a stopped

@@ -53,10 +53,6 @@ class Cursor {
     }
     return false;
   }
-  std::optional<char> Peek() const {
-    if (pos_ < s_.size()) return s_[pos_];
-    return std::nullopt;
-  }
   std::string_view Rest() const { return s_.substr(pos_); }
   bool AtEnd() const { return pos_ == s_.size(); }
 
@@ -106,10 +102,10 @@ std::optional<double> ParsePatroniTimestamp(std::string_view text) {
   // the native metrics (a sum of digit * 0.1^k would drift in the last bit).
   std::int64_t micros = 0;
   if (c.Char('.')) {
-    int digit;
+    // The loop's condition is the read itself, so a digit is used only when Digits() stored it.
+    int digit = 0;
     int count = 0;
-    while (c.Peek() && std::isdigit(static_cast<unsigned char>(*c.Peek()))) {
-      c.Digits(1, &digit);
+    while (c.Digits(1, &digit)) {
       if (count < 6) micros = micros * 10 + digit;  // beyond microseconds: truncated, as Python does
       ++count;
     }

@@ -43,7 +43,7 @@ TEST(MetricSetTest, LabelValuesAreEscaped) {
   EXPECT_EQ(SerializeText(set.families()), "# HELP i I.\n# TYPE i gauge\ni{v=\"a\\\"b\\\\c\\nd\"} 1\n");
 }
 
-// SerializeText writes values as prometheus-cpp's TextSerializer did (bench/micro_bench checks every fixture).
+// SerializeText writes values as prometheus-cpp's TextSerializer did (bench/micro_bench.cc checks every fixture).
 TEST(MetricSetTest, ValuesAreWrittenAsPrometheusCppDid) {
   MetricSet set;
   const double values[] = {0.1, 1e-7, 1760393137.660428, 12079595680, -0.0, std::nan(""), HUGE_VAL, -HUGE_VAL};

@@ -55,7 +55,7 @@ struct FakeMember {
   FakeHttpServer server;
 };
 
-// A /cluster body in Patroni's schema (shared/PATRONI.md) listing the members at their real local URLs.
+// A /cluster body in Patroni's schema (docs/patroni-api.md) listing the members at their real local URLs.
 std::string ClusterBody(const std::vector<std::pair<std::string, std::string>>& members) {
   std::string body = "{\"members\":[";
   for (std::size_t i = 0; i < members.size(); ++i) {

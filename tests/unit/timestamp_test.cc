@@ -6,8 +6,23 @@ namespace patroni_exporter {
 namespace {
 
 TEST(TimestampTest, PythonIsoFormatWithMicroseconds) {
-  // From shared/fixtures/patroni-3.0.2 baseline: native /metrics printed 1795311445.546313 for it.
+  // tests/testdata/patroni/patroni_baseline-primary_v3.0.2.json: its .native.prom prints 1795311445.546313.
   EXPECT_EQ(ParsePatroniTimestamp("2026-11-22 01:37:25.546313+00:00"), 1795311445.546313);
+}
+
+// Every fraction digit is read and counted in order, whatever the length: the digit loop of timestamp.cc once
+// drew a -Wmaybe-uninitialized warning at -O3, and a digit read wrongly (or not at all) shows here as a wrong
+// value or a wrong scale.
+TEST(TimestampTest, FractionDigitsOfEveryLength) {
+  EXPECT_EQ(ParsePatroniTimestamp("1970-01-01 00:00:01.5+00:00"), 1.5);
+  EXPECT_EQ(ParsePatroniTimestamp("1970-01-01 00:00:01.05Z"), 1.05);
+  EXPECT_EQ(ParsePatroniTimestamp("1970-01-01 00:00:01.987654+00:00"), 1.987654);
+  EXPECT_EQ(ParsePatroniTimestamp("1970-01-01 00:00:01.000001+00:00"), 1.000001);
+  EXPECT_EQ(ParsePatroniTimestamp("1970-01-01 00:00:01.9999999 UTC"), 1.999999);  // truncated, as Python does
+  EXPECT_EQ(ParsePatroniTimestamp("1970-01-01 00:00:01.12345678901234567890+00:00"), 1.123456);
+  EXPECT_EQ(ParsePatroniTimestamp("2026-11-22 01:37:25.546313Z"), 1795311445.546313);
+  EXPECT_FALSE(ParsePatroniTimestamp("1970-01-01 00:00:01."));
+  EXPECT_FALSE(ParsePatroniTimestamp("1970-01-01 00:00:01.5"));
 }
 
 TEST(TimestampTest, NumericOffsetsShiftToUtc) {
