@@ -120,7 +120,7 @@ TEST_F(PostgresTest, PausedReplayGrowsReplayLagButNotWriteLag) {
     if (!replayed_once) std::this_thread::sleep_for(milliseconds(250));
   }
   ASSERT_TRUE(replayed_once) << "standby " << names_[standby] << " replayed no commit in 20 s";
-  // Patroni 3.0.2 undoes pg_wal_replay_pause() within one loop unless the cluster is paused (LAB-NOTES 11).
+  // Patroni 3.0.2 undoes pg_wal_replay_pause() within one loop unless the cluster is paused (docs/lab.md, pitfall 11).
   Lab("patronictl pause --wait");
   const std::string paused = Psql(standby, "SELECT pg_wal_replay_pause(); SELECT pg_is_wal_replay_paused()");
   EXPECT_EQ(paused, "\nt\n") << paused;
