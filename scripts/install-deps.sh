@@ -21,7 +21,7 @@ runtime_pkgs=(
   libcivetweb1 libcurl4 libpq5 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
   libssl3 libcrypt1 ca-certificates
 )
-# The local lab: a real Patroni cluster (Patroni 3.0.2 + etcd 3.4 + PostgreSQL 15) and promtool; for the
+# The local lab: a real Patroni cluster (Patroni 3.0.2 or 4.0 + etcd 3.4 + PostgreSQL 15) and promtool; for the
 # packaging tests, PyYAML (Kubernetes examples) and file (CPack's dpkg-shlibdeps step; dpkg-dev comes with
 # build-essential).
 lab_pkgs=(
@@ -29,6 +29,11 @@ lab_pkgs=(
   prometheus curl procps python3
   python3-yaml file prometheus-alertmanager
   python3-idna   # urllib3 needs it for patronictl and members' REST calls with client certificates (LAB_TLS=1)
+  # Patroni 4 for LAB_PATRONI=4 (scripts/lab.sh) is Debian 13's pure-Python package, unpacked, never installed:
+  # what it imports comes from Debian 12. Its package depends on python3-ydiff, which Debian 12 does not have;
+  # patronictl falls back to python3-cdiff (ydiff's former name) for `edit-config`'s diff.
+  python3-psycopg2 python3-click python3-yaml python3-urllib3 python3-dateutil python3-prettytable
+  python3-psutil python3-cdiff debian-archive-keyring
 )
 
 case "$what" in

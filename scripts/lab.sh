@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real, throw-away Patroni cluster on 127.0.0.1 for patroni_exporter's demo and integration tests:
-# one etcd (v3 API) and N Patroni 3.x members running PostgreSQL 15, every port probed free.
+# one etcd (v3 API) and N Patroni members running PostgreSQL 15, every port probed free. The members run Debian
+# 12's Patroni 3.0.2 (LAB_PATRONI=3, the default) or Debian 13's Patroni 4.0 (LAB_PATRONI=4), see below.
 #
 #   scripts/lab.sh up                      start (or reuse a healthy) lab, wait until healthy, write lab.env
 #   scripts/lab.sh down                    stop everything the lab started (tracked PIDs only), remove its data
@@ -21,6 +22,14 @@
 #   LAB_USER=patroni-lab    the unprivileged system user everything runs as (created on first `up`)
 #   LAB_TLS=1               HTTPS REST APIs that require client certificates (restapi.verify_client: required);
 #                           certificates made with openssl in $LAB_DIR/tls, paths in lab.env (LAB_TLS_*). Off: HTTP
+#   LAB_PATRONI=3           3: Debian 12's /usr/bin/patroni (3.0.2). 4: Debian 13 (trixie)'s `patroni` package
+#                           (4.0.7), fetched once with `apt-get download` through a private apt configuration
+#                           (the system's apt sources are never changed, nothing is installed), unpacked with
+#                           `dpkg-deb -x` into $LAB_PATRONI_CACHE/patroni-4 and run from there with Debian 12's
+#                           python3 and libraries (python3-psycopg2, -etcd, -click, ...: install-deps.sh).
+#                           lab.env says which one runs: LAB_PATRONI and LAB_PATRONI_VERSION (e.g. 4.0.7).
+#   LAB_PATRONI_CACHE=/var/cache/patroni-exporter-lab   where LAB_PATRONI=4 keeps the package (reused when present)
+#   LAB_DEBIAN_MIRROR=URL   the Debian archive for LAB_PATRONI=4 (default: the one the system's apt sources use)
 #
 # `up` run with explicit LAB_MEMBERS/LAB_SCOPE/LAB_TTL/... that differ from a running lab rebuilds it; without
 # them it reuses whatever healthy lab runs in $LAB_DIR. Exit codes: 0 ok, 1 error; `status`: 0 up and healthy,
@@ -49,6 +58,9 @@ req_ttl=${LAB_TTL:-20};                     req_ttl_set=${LAB_TTL+1}
 req_loop_wait=${LAB_LOOP_WAIT:-5};          req_loop_wait_set=${LAB_LOOP_WAIT+1}
 req_retry_timeout=${LAB_RETRY_TIMEOUT:-5};  req_retry_timeout_set=${LAB_RETRY_TIMEOUT+1}
 req_tls=${LAB_TLS:-0};                      req_tls_set=${LAB_TLS+1}
+req_patroni=${LAB_PATRONI:-3};              req_patroni_set=${LAB_PATRONI+1}
+PATRONI_CACHE=${LAB_PATRONI_CACHE:-/var/cache/patroni-exporter-lab}
+PATRONI_CACHE=${PATRONI_CACHE%/}
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-90}
 KEEP_LOGS=${LAB_KEEP_LOGS:-0}
 KEEP_FAILED=${LAB_KEEP_FAILED:-0}
@@ -99,6 +111,8 @@ validate_request() {
     [[ $v =~ ^[1-9][0-9]*$ ]] || die "LAB_TTL, LAB_LOOP_WAIT, LAB_RETRY_TIMEOUT, LAB_UP_TIMEOUT: positive integers"
   done
   [[ $req_tls =~ ^[01]$ ]] || die "LAB_TLS must be 0 or 1, got '$req_tls'"
+  [[ $req_patroni =~ ^[34]$ ]] || die "LAB_PATRONI must be 3 (Debian 12's 3.0.2) or 4 (Debian 13's 4.0), got '$req_patroni'"
+  [[ $PATRONI_CACHE =~ ^/[A-Za-z0-9._/-]+$ ]] || die "LAB_PATRONI_CACHE must be an absolute path of [A-Za-z0-9._/-]"
 }
 
 lookup_user() { LAB_UID=$(id -u "$LAB_USER" 2>/dev/null) || LAB_UID=-1; }
@@ -120,7 +134,8 @@ ensure_user() {
 # runuser fork), so a command started with `"${CMD[@]}" daemon &` has $! = the daemon's own PID.
 lab_cmd() {
   CMD=(/usr/bin/env -i PATH="$CLEAN_PATH" LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME="$LAB_DIR/home" USER="$LAB_USER"
-       LOGNAME="$LAB_USER" "$@" /usr/bin/setpriv --reuid="$LAB_USER" --regid="$LAB_USER" --init-groups --)
+       LOGNAME="$LAB_USER" "${PATRONI_ENV[@]}" "$@"
+       /usr/bin/setpriv --reuid="$LAB_USER" --regid="$LAB_USER" --init-groups --)
 }
 as_lab() { local CMD; lab_cmd; "${CMD[@]}" "$@"; }
 
@@ -146,6 +161,114 @@ spawn() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# Which Patroni: Debian 12's 3.0.2 (LAB_PATRONI=3) or Debian 13's 4.0 unpacked from its .deb (LAB_PATRONI=4)
+
+# set_patroni 3|4: the command lines that start a member (PATRONI_CMD, followed by its config file), run
+# patronictl (PATRONICTL_CMD) and the environment both need (PATRONI_ENV, added by lab_cmd).
+set_patroni() {
+  if [ "$1" = 4 ]; then
+    PATRONI_ENV=(PYTHONPATH="$PATRONI_CACHE/patroni-4/root/usr/lib/python3/dist-packages")
+    # python3 -m patroni runs patroni/__main__.py, as the package's /usr/bin/patroni does (its entry point
+    # patroni.__main__:main). patronictl has no __main__: `python3 -m patroni.ctl` imports the module, exits 0 and
+    # does nothing (pitfall 16), so its console entry point, patroni.ctl:ctl, is called by hand.
+    PATRONI_CMD=("$PYTHON" -m patroni)
+    PATRONICTL_CMD=("$PYTHON" -c 'import sys; from patroni.ctl import ctl; sys.argv[0] = "patronictl"; sys.exit(ctl())')
+  else
+    PATRONI_ENV=()
+    PATRONI_CMD=("$PATRONI")
+    PATRONICTL_CMD=("$PATRONICTL")
+  fi
+}
+set_patroni 3
+
+# patroni_version: LAB_PATRONI_VERSION from the Patroni code that runs (its patroni/version.py), e.g. 4.0.7.
+patroni_version() {
+  LAB_PATRONI_VERSION=$(/usr/bin/env -i "${PATRONI_ENV[@]}" "$PYTHON" -c \
+    'import patroni.version; print(patroni.version.__version__)' 2>/dev/null) ||
+    die "cannot import Patroni's version with ${PATRONI_ENV[*]:-the system python3}"
+  [[ $LAB_PATRONI_VERSION == "$LAB_PATRONI".* ]] ||
+    die "LAB_PATRONI=$LAB_PATRONI but the Patroni found is $LAB_PATRONI_VERSION"
+}
+
+# debian_mirror: the Debian archive the system's own apt sources use for its release (deb822 .sources files
+# and one-line .list files), e.g. http://deb.debian.org/debian. LAB_DEBIAN_MIRROR overrides it.
+debian_mirror() {
+  if [ -n "${LAB_DEBIAN_MIRROR:-}" ]; then echo "${LAB_DEBIAN_MIRROR%/}"; return; fi
+  "$PYTHON" - <<'PY'
+import glob, re, sys
+codename = re.search(r'^VERSION_CODENAME=(\S+)', open('/etc/os-release').read(), re.M).group(1)
+found = []
+files = ['/etc/apt/sources.list'] + sorted(glob.glob('/etc/apt/sources.list.d/*.list'))
+for path in files:
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        words = re.sub(r'\[[^]]*\]', ' ', line.split('#')[0]).split()
+        if len(words) >= 3 and words[0] == 'deb' and words[2] == codename:
+            found.append(words[1])
+for path in sorted(glob.glob('/etc/apt/sources.list.d/*.sources')):
+    for stanza in re.split(r'\n\s*\n', open(path).read()):
+        fields = {}
+        for line in stanza.splitlines():
+            m = re.match(r'^([A-Za-z-]+):\s*(.*)$', line)
+            if m:
+                fields[m.group(1).lower()] = m.group(2).split()
+        if fields.get('enabled', ['yes'])[0] == 'no' or 'deb' not in fields.get('types', []):
+            continue
+        if codename in fields.get('suites', []):
+            found += fields.get('uris', [])
+if not found:
+    sys.exit('no apt source for %s found: set LAB_DEBIAN_MIRROR' % codename)
+print(found[0].rstrip('/'))
+PY
+}
+
+# prepare_patroni4: Debian 13's `patroni` package, unpacked once into $PATRONI_CACHE/patroni-4/root and reused
+# from then on. apt-get runs with a configuration of its own (sources.list naming only the trixie suite on the
+# system's mirror, its own lists and cache directories): the system's apt sources and state stay as they are,
+# and the package is never installed (dpkg-deb -x only). Debian 12's python3 runs it (pitfall 16).
+prepare_patroni4() {
+  local dir=$PATRONI_CACHE/patroni-4 tmp mirror deb version apt_opts
+  if [ -f "$dir/version" ] && [ -f "$dir/root/usr/lib/python3/dist-packages/patroni/__main__.py" ]; then
+    return 0
+  fi
+  mirror=$(debian_mirror) || die "cannot tell which Debian mirror to fetch Patroni 4 from (set LAB_DEBIAN_MIRROR)"
+  log "preparing Patroni 4 (Debian 13 trixie's package from $mirror) in $dir, once"
+  mkdir -p "$PATRONI_CACHE"
+  chmod 0755 "$PATRONI_CACHE"
+  tmp=$(mktemp -d "$PATRONI_CACHE/.prepare.XXXXXX")
+  chmod 0755 "$tmp"
+  mkdir -p "$tmp/apt/parts" "$tmp/apt/lists/partial" "$tmp/apt/cache/archives/partial" "$tmp/download"
+  # apt fetches as the user _apt where it exists: let it write where it downloads.
+  ! id -u _apt >/dev/null 2>&1 || chown _apt "$tmp/apt/lists/partial" "$tmp/apt/cache/archives/partial" "$tmp/download"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$tmp/apt/sources.list"
+  apt_opts=(-q -o "Dir::Etc::SourceList=$tmp/apt/sources.list" -o "Dir::Etc::SourceParts=$tmp/apt/parts"
+            -o "Dir::State::Lists=$tmp/apt/lists" -o "Dir::Cache=$tmp/apt/cache")
+  if ! apt-get "${apt_opts[@]}" update >"$tmp/apt.log" 2>&1 ||
+     ! (cd "$tmp/download" && apt-get "${apt_opts[@]}" download patroni) >>"$tmp/apt.log" 2>&1; then
+    cat "$tmp/apt.log" >&2
+    rm -rf "$tmp"
+    die "could not download Debian 13's patroni package from $mirror (log above)"
+  fi
+  deb=$(find "$tmp/download" -maxdepth 1 -name 'patroni_*_all.deb' -print -quit)
+  [ -n "$deb" ] || { rm -rf "$tmp"; die "apt-get download left no patroni_*_all.deb"; }
+  dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; die "dpkg-deb -x $deb failed"; }
+  version=$(/usr/bin/env -i PYTHONPATH="$tmp/root/usr/lib/python3/dist-packages" "$PYTHON" -c \
+    'import patroni.version, patroni.ctl, patroni.dcs.etcd3; print(patroni.version.__version__)' 2>"$tmp/import.log") ||
+    { cat "$tmp/import.log" >&2; rm -rf "$tmp"; die "the unpacked Patroni does not import with Debian 12's python3 (install-deps.sh)"; }
+  [[ $version == 4.* ]] || { rm -rf "$tmp"; die "trixie's patroni is $version, not 4.x"; }
+  echo "$version" >"$tmp/version"
+  { echo "package: ${deb##*/}"; echo "from: $mirror trixie"; (cd "${deb%/*}" && sha256sum "${deb##*/}"); } >"$tmp/provenance"
+  rm -rf "$tmp/apt" "$tmp/download" "$tmp/apt.log" "$tmp/import.log"
+  chmod -R a+rX "$tmp"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+  log "Patroni $version unpacked in $dir/root"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
 # Processes: identify by PID file + owner + command line, never by name (pitfall 2)
 
 # proc_is PID NEEDLE: PID is a live, non-zombie process of the lab user whose command line contains NEEDLE.
@@ -163,7 +286,7 @@ proc_is() {
 
 read_pid() { { head -n1 "$1" 2>/dev/null || true; } | tr -dc 0-9; }   # empty when the file is gone
 
-patroni_needle() { echo "$PATRONI $LAB_DIR/$1/patroni.yml"; }
+patroni_needle() { echo "${PATRONI_CMD[*]} $LAB_DIR/$1/patroni.yml"; }
 postmaster_needle() { echo "$PG_BIN/postgres -D $LAB_DIR/$1/data "; }
 etcd_needle() { echo "$ETCD --data-dir $LAB_DIR/etcd/data "; }
 patroni_pid() { read_pid "$LAB_DIR/$1/patroni.pid"; }
@@ -233,6 +356,11 @@ teardown() {
   # shellcheck disable=SC1091
   [ ! -f "$LAB_DIR/state.env" ] || user=$(. "$LAB_DIR/state.env" && echo "$LAB_USER")
   LAB_UID=$(id -u "$user" 2>/dev/null) || LAB_UID=-1
+  # And its own Patroni command line (patroni_needle), whatever LAB_PATRONI this `down` or `up` was given.
+  local PATRONI_CMD PATRONI_ENV PATRONICTL_CMD old=3
+  # shellcheck disable=SC1091
+  [ ! -f "$LAB_DIR/state.env" ] || old=$(. "$LAB_DIR/state.env" && echo "${LAB_PATRONI:-3}")
+  set_patroni "$old"
 
   # 1. Patroni, all members at once: on SIGTERM it stops its postmaster (fast) and releases its DCS keys.
   for n in $(member_dirs); do args+=("$(patroni_pid "$n")" "$(patroni_needle "$n")"); done
@@ -288,6 +416,9 @@ load_state() {
   read -ra PG_PORTS <<<"$LAB_PG_PORTS"
   read -ra URLS <<<"$LAB_PATRONI_URLS"
   LAB_TLS=${LAB_TLS:-0}   # labs made before LAB_TLS existed were plain HTTP
+  LAB_PATRONI=${LAB_PATRONI:-3}   # and before LAB_PATRONI, Patroni 3.0.2
+  PATRONI_CACHE=${LAB_PATRONI_CACHE:-$PATRONI_CACHE}
+  set_patroni "$LAB_PATRONI"
 }
 
 scheme() { if [ "${LAB_TLS:-0}" = 1 ]; then echo https; else echo http; fi; }
@@ -332,6 +463,9 @@ write_state() {
     echo "LAB_PG_BIN=\"$PG_BIN\""
     echo "LAB_TLS=\"$LAB_TLS\""
     echo "LAB_PATRONI_SCHEME=\"$(scheme)\""
+    echo "LAB_PATRONI=\"$LAB_PATRONI\""
+    echo "LAB_PATRONI_VERSION=\"$LAB_PATRONI_VERSION\""
+    echo "LAB_PATRONI_CACHE=\"$PATRONI_CACHE\""
     if [ "$LAB_TLS" = 1 ]; then
       # The exporter's certificates and a second, unrelated CA with a client certificate of its own (for tests
       # that must be refused). Member REST APIs present server.crt, signed by ca.crt.
@@ -674,7 +808,8 @@ wait_etcd() {
 
 start_patroni() {
   local n=$1
-  spawn "$LAB_DIR/logs/$n-patroni.log" "$LAB_DIR/$n/patroni.pid" "$PATRONI" "$LAB_DIR/$n/patroni.yml"
+  # The last argument is fixed: patroni_needle recognises the process by the command line and it.
+  spawn "$LAB_DIR/logs/$n-patroni.log" "$LAB_DIR/$n/patroni.pid" "${PATRONI_CMD[@]}" "$LAB_DIR/$n/patroni.yml"
 }
 
 # A failed `up` (error, timeout, Ctrl-C) must not leave half a lab running: tear it down, keeping the logs.
@@ -703,6 +838,7 @@ mismatch() {
   [ -z "$req_retry_timeout_set" ] || [ "$req_retry_timeout" = "$LAB_RETRY_TIMEOUT" ] ||
     m+=("LAB_RETRY_TIMEOUT $LAB_RETRY_TIMEOUT->$req_retry_timeout")
   [ -z "$req_tls_set" ] || [ "$req_tls" = "$LAB_TLS" ] || m+=("LAB_TLS $LAB_TLS->$req_tls")
+  [ -z "$req_patroni_set" ] || [ "$req_patroni" = "$LAB_PATRONI" ] || m+=("LAB_PATRONI $LAB_PATRONI->$req_patroni")
   echo "${m[*]}"
 }
 
@@ -731,7 +867,10 @@ cmd_up() {
   LAB_USER=$req_user; lookup_user   # load_state may have set the old lab's
 
   LAB_MEMBERS=$req_members LAB_SCOPE=$req_scope LAB_TTL=$req_ttl LAB_LOOP_WAIT=$req_loop_wait
-  LAB_RETRY_TIMEOUT=$req_retry_timeout LAB_TLS=$req_tls
+  LAB_RETRY_TIMEOUT=$req_retry_timeout LAB_TLS=$req_tls LAB_PATRONI=$req_patroni
+  [ "$LAB_PATRONI" = 3 ] || prepare_patroni4   # under the lock: two labs never unpack it at once
+  set_patroni "$LAB_PATRONI"
+  patroni_version   # sets LAB_PATRONI_VERSION, from the code that will run
   NAMES=(); for ((i = 1; i <= LAB_MEMBERS; i++)); do NAMES+=("node$i"); done
 
   # $LAB_DIR: root's, world-traversable (pitfall 9); what the lab user writes lives in subdirectories it owns.
@@ -820,7 +959,7 @@ cmd_patronictl() {
   cd "$LAB_DIR"
   local CMD
   lab_cmd ${TERM:+TERM="$TERM"} ${COLUMNS:+COLUMNS="$COLUMNS"}   # only so its tables fit the terminal
-  exec "${CMD[@]}" "$PATRONICTL" -c "$LAB_DIR/patronictl.yaml" "$@"
+  exec "${CMD[@]}" "${PATRONICTL_CMD[@]}" -c "$LAB_DIR/patronictl.yaml" "$@"
 }
 
 fault_prologue() {

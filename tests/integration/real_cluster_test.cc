@@ -1,14 +1,17 @@
-// The real exporter binary against a real Patroni cluster (scripts/lab.sh: Patroni 3.0.2, etcd, PostgreSQL 15):
-// the node families.
+// The real exporter binary against a real Patroni cluster (scripts/lab.sh: Patroni 3.0.2 or, LAB_PATRONI=4,
+// 4.0.7; etcd, PostgreSQL 15): the node families.
 //
-// Needs a running lab: LAB_DIR (default /tmp/patroni-exporter-lab) with its lab.env; scripts/test.sh starts one.
-// Checks the exporter's families against what the members' own /patroni and `patronictl list` say, lints the
-// live exposition with promtool, and follows a real state change (maintenance mode).
+// Needs a running lab: LAB_DIR (default /tmp/patroni-exporter-lab) with its lab.env; scripts/test.sh starts one
+// of each Patroni version. Checks the exporter's families against what the members' own /patroni, their own
+// native /metrics and `patronictl list` say, lints the live exposition with promtool, and follows a real state
+// change (maintenance mode). Where Patroni 4.0 differs, the test branches on LAB_PATRONI_VERSION and says so.
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
+#include <sstream>
 #include <thread>
 
 #include "collectors/http_client.h"
@@ -27,6 +30,7 @@ class RealClusterTest : public ::testing::Test {
   static void SetUpTestSuite() {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     lab_ = ReadLabEnv();
+    version_ = LabPatroniVersion(lab_);
     urls_ = Split(lab_["LAB_PATRONI_URLS"]);
     names_ = Split(lab_["LAB_MEMBER_NAMES"]);
     if (urls_.empty()) return;
@@ -58,6 +62,7 @@ class RealClusterTest : public ::testing::Test {
   }
 
   static inline std::map<std::string, std::string> lab_;
+  static inline int version_ = 0;  // LAB_PATRONI_VERSION as a number: 30002, 40007
   static inline std::vector<std::string> urls_, names_;
   static inline std::string dead_url_;
   static inline ExporterProcess* exporter_ = nullptr;
@@ -85,17 +90,23 @@ TEST_F(RealClusterTest, FamiliesMatchPatronictlList) {
     SCOPED_TRACE(name);
     const bool leader = member["Role"] == "Leader";
     primaries += leader;
-    // Patroni 3.0.2 sends no member name: the exporter found it through /cluster.
+    // Patroni 3.0.2 sends no member name: the exporter found it through /cluster (4.0 sends it in /patroni).
     EXPECT_EQ(Find(text, "patroni_primary", {scope, name}), leader ? 1 : 0);
     EXPECT_EQ(Find(text, "patroni_replica", {scope, name}), leader ? 0 : 1);
     EXPECT_EQ(Find(text, "patroni_postgres_timeline", {scope, name}), member["TL"].get<double>());
-    ASSERT_EQ(member["State"], "running");  // a healthy lab: every member's PostgreSQL runs
+    // A healthy lab: every member's PostgreSQL runs. patronictl shows /cluster's state, where Patroni 3.0.4+ (so
+    // the 4.0 lab) says `streaming` for a replica that streams; 3.0.2 says `running` for every member.
+    if (version_ >= 30004 && !leader) {
+      ASSERT_EQ(member["State"], "streaming");
+    } else {
+      ASSERT_EQ(member["State"], "running");
+    }
     EXPECT_EQ(Find(text, "patroni_postgres_running", {scope, name}), 1);
     EXPECT_EQ(Find(text, "patroni_postgres_state", {scope, name}), 5);
-    EXPECT_EQ(Find(text, "patroni_version", {scope, name}), 30002);
+    EXPECT_EQ(Find(text, "patroni_version", {scope, name}), version_);
     EXPECT_EQ(Find(text, "patroni_is_paused", {scope, name}), 0);
     EXPECT_EQ(Find(text, "patroni_cluster_unlocked", {scope, name}), 0);
-    EXPECT_FALSE(Find(text, "patroni_master", {scope, name}));  // opt-in only
+    EXPECT_FALSE(Find(text, "patroni_master", {scope, name}));  // opt-in only (and gone from 4.0's own /metrics)
   }
   EXPECT_EQ(primaries, 1);
 }
@@ -118,13 +129,66 @@ TEST_F(RealClusterTest, ValuesMatchTheMembersOwnStatus) {
     const double dcs_last_seen = *Find(text, "patroni_dcs_last_seen", {name});
     EXPECT_LE(dcs_last_seen, status["dcs_last_seen"].get<double>());  // scraped first, so not newer
     EXPECT_GT(dcs_last_seen, status["dcs_last_seen"].get<double>() - 60);
-    if (status["role"] == "master") {
+    // The leader's role is `master` in Patroni 3.x and `primary` from 4.0.
+    if (status["role"] == (version_ >= 40000 ? "primary" : "master")) {
       const double location = *Find(text, "patroni_xlog_location", {name});
       EXPECT_GT(location, 0);
       EXPECT_LE(location, status["xlog"]["location"].get<double>());
     } else {
       EXPECT_GT(*Find(text, "patroni_xlog_replayed_location", {name}), 0);
       EXPECT_EQ(Find(text, "patroni_xlog_location", {name}), 0);
+    }
+  }
+}
+
+// One native sample: Patroni's own /metrics prints `family{labels} value`, with a space before the labels of
+// patroni_postgres_server_version (a native bug up to 4.1.3) and versions zero-padded (`040007`).
+std::map<std::string, double> NativeSamples(const std::string& text) {
+  std::map<std::string, double> samples;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t end = line.find_first_of("{ ");
+    samples[line.substr(0, end)] = std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return samples;
+}
+
+// Node-view parity: every family a member's own GET /metrics prints, the exporter prints for that member with the
+// same value. Patroni 3.0.2 labels its samples {scope} only and still prints patroni_master (the exporter: opt-in
+// only, not asked for here); 4.0 labels {scope,name}, has no patroni_master and adds patroni_quorum_standby,
+// patroni_postgres_streaming and patroni_postgres_in_archive_recovery. The exporter is scraped first, so values
+// that move on their own (WAL positions, dcs_last_seen, the last replay time) may only be newer in the native text.
+TEST_F(RealClusterTest, NodeFamiliesMatchEveryMembersOwnMetrics) {
+  const std::string text = Scrape();
+  HttpClientOptions options;
+  const HttpClient client(options);
+  for (std::size_t i = 0; i < urls_.size(); ++i) {
+    const HttpResponse native = client.Get(urls_[i] + "/metrics");
+    ASSERT_TRUE(native.ok()) << urls_[i];
+    const std::map<std::string, double> samples = NativeSamples(native.body);
+    const std::string name = "name=\"" + names_[i] + "\"";
+    SCOPED_TRACE(name);
+    EXPECT_GE(samples.size(), 20u) << native.body;
+    EXPECT_EQ(samples.count("patroni_master"), version_ >= 40000 ? 0u : 1u);  // removed in 4.0.0
+    EXPECT_EQ(samples.count("patroni_quorum_standby"), version_ >= 40000 ? 1u : 0u);  // added in 4.0.0
+    EXPECT_EQ(samples.count("patroni_postgres_streaming"), version_ >= 30004 ? 1u : 0u);  // added in 3.0.4
+    for (const auto& [family, value] : samples) {
+      if (family == "patroni_master") continue;  // opt-in (--collector.node.legacy-master)
+      SCOPED_TRACE(family);
+      const std::optional<double> ours = Find(text, family, {"scope=\"" + lab_["LAB_SCOPE"] + "\"", name});
+      ASSERT_TRUE(ours.has_value()) << "the exporter has no " << family << " for " << names_[i];
+      const bool time = family == "patroni_dcs_last_seen" || family == "patroni_xlog_replayed_timestamp";
+      const bool position = family == "patroni_xlog_location" || family == "patroni_xlog_received_location" ||
+                            family == "patroni_xlog_replayed_location";
+      if (time || position) {
+        EXPECT_LE(*ours, value);
+        EXPECT_GE(*ours, time ? value - 60 : value - 64.0 * 1024 * 1024);
+      } else if (family == "patroni_postmaster_start_time") {
+        EXPECT_NEAR(*ours, value, 1e-3);
+      } else {
+        EXPECT_EQ(*ours, value);
+      }
     }
   }
 }

@@ -54,6 +54,14 @@ std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir) {
   return env;
 }
 
+int LabPatroniVersion(const std::map<std::string, std::string>& lab) {
+  const auto it = lab.find("LAB_PATRONI_VERSION");
+  const std::string version = it == lab.end() || it->second.empty() ? "3.0.2" : it->second;
+  int major = 0, minor = 0, patch = 0;
+  if (std::sscanf(version.c_str(), "%d.%d.%d", &major, &minor, &patch) < 2) return 0;
+  return major * 10000 + minor * 100 + patch;
+}
+
 std::vector<std::string> Split(const std::string& text) {
   std::istringstream in(text);
   std::vector<std::string> out;

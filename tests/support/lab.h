@@ -20,6 +20,10 @@ std::map<std::string, std::string> ReadLabEnvAt(const std::string& lab_dir);
 std::string TlsLabDir();
 // The TLS lab's lab.env; when it is not up (no LAB_TLS=1 there), empty, and `why_not` says how to start one.
 std::map<std::string, std::string> ReadTlsLabEnv(std::string* why_not);
+// The Patroni version the lab runs as Patroni's own patroni_version prints it (3.0.2 -> 30002, 4.0.7 -> 40007),
+// from lab.env's LAB_PATRONI_VERSION (scripts/lab.sh LAB_PATRONI=3|4); a lab.env without it is Patroni 3.0.2.
+// Tests branch on it where Patroni 4.0 behaves differently, and say so.
+int LabPatroniVersion(const std::map<std::string, std::string>& lab);
 std::vector<std::string> Split(const std::string& text);
 // Runs a shell command, returns its stdout.
 std::string RunCommand(const std::string& command);

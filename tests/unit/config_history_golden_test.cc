@@ -27,10 +27,10 @@ constexpr const char* kScope = "batman";
 
 std::string Stem(const std::string& json_name) { return json_name.substr(0, json_name.size() - 5); }
 
-// The scope of the cluster each fixture comes from: the 3.0.2 lab is "demo", the 4.1.0 standby cluster
-// "batman-dr" (as in patroni_standby-leader_v4.1.0.json), the others Patroni's sample "batman".
+// The scope of the cluster each fixture comes from: the 3.0.2 and 4.0.7 labs are "demo", the 4.1.0 standby
+// cluster "batman-dr" (as in patroni_standby-leader_v4.1.0.json), the others Patroni's sample "batman".
 std::string ScopeFor(const std::string& stem) {
-  if (stem.ends_with("_v3.0.2")) return "demo";
+  if (stem.ends_with("_v3.0.2") || stem.ends_with("_v4.0.7")) return "demo";
   if (stem == "config_standby-cluster_v4.1.0") return "batman-dr";
   return kScope;
 }
