@@ -173,6 +173,58 @@ void Finish(Transfer& t, CURLcode code) {
   if (!r.error.empty()) r.body.clear();  // a partial body is never parsed
 }
 
+// Starts one transfer on `multi`; false (and t->response->error set) when it could not be started.
+bool Send(Transfer* t, const HttpRequest& request, const HttpClientOptions& options, std::chrono::milliseconds timeout,
+          CURLM* multi) {
+  t->easy = curl_easy_init();
+  if (t->easy == nullptr) {
+    t->response->error = "curl_easy_init failed";
+    return false;
+  }
+  Configure(*t, request.url, options, request.tls != nullptr ? *request.tls : options.tls, timeout);
+  t->started = std::chrono::steady_clock::now();
+  if (curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
+    t->response->error = "curl_multi_add_handle failed";
+    curl_easy_cleanup(t->easy);
+    t->easy = nullptr;
+    return false;
+  }
+  return true;
+}
+
+// Finishes every transfer libcurl reports done, frees its target's place; returns how many.
+int ReapFinished(CURLM* multi, TargetQueues* queues) {
+  int done = 0;
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    // Read the result before removing the handle: msg points into the multi handle's state.
+    CURL* easy = msg->easy_handle;
+    const CURLcode code = msg->data.result;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
+    Finish(*t, code);
+    curl_multi_remove_handle(multi, easy);
+    curl_easy_cleanup(easy);
+    t->easy = nullptr;
+    queues->Finished(t->target);
+    ++done;
+  }
+  return done;
+}
+
+// Shutdown: every transfer still running fails as cancelled, its partial body dropped.
+void AbortRunning(CURLM* multi, std::vector<Transfer>* transfers) {
+  for (Transfer& t : *transfers) {
+    if (t.easy == nullptr) continue;
+    curl_multi_remove_handle(multi, t.easy);
+    curl_easy_cleanup(t.easy);
+    t.easy = nullptr;
+    t.response->error = kCancelled;
+    t.response->body.clear();
+  }
+}
+
 }  // namespace
 
 void HttpClient::CancelAll() { g_cancelled.store(true); }
@@ -236,20 +288,7 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
         t.response->error = kNotSent;
         continue;
       }
-      t.easy = curl_easy_init();
-      if (t.easy == nullptr) {
-        t.response->error = "curl_easy_init failed";
-        continue;
-      }
-      const HttpRequest& request = requests[next];
-      Configure(t, request.url, options_, request.tls != nullptr ? *request.tls : options_.tls, *timeout);
-      t.started = std::chrono::steady_clock::now();
-      if (curl_multi_add_handle(multi.get(), t.easy) != CURLM_OK) {
-        t.response->error = "curl_multi_add_handle failed";
-        curl_easy_cleanup(t.easy);
-        t.easy = nullptr;
-        continue;
-      }
+      if (!Send(&t, requests[next], options_, *timeout, multi.get())) continue;
       queues.Started(t.target);
       ++running;
     }
@@ -259,33 +298,12 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
   while (running > 0) {
     int still_running = 0;
     curl_multi_perform(multi.get(), &still_running);
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      // Read the result before removing the handle: msg points into the multi handle's state.
-      CURL* easy = msg->easy_handle;
-      const CURLcode code = msg->data.result;
-      Transfer* t = nullptr;
-      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
-      Finish(*t, code);
-      curl_multi_remove_handle(multi.get(), easy);
-      curl_easy_cleanup(easy);
-      t->easy = nullptr;
-      queues.Finished(t->target);
-      --running;
-    }
+    running -= ReapFinished(multi.get(), &queues);
     start_more();
     if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
     if (running > 0 && g_cancelled.load()) {
       // The 100 ms poll above bounds how long a cancelled call lingers.
-      for (Transfer& t : transfers) {
-        if (t.easy == nullptr) continue;
-        curl_multi_remove_handle(multi.get(), t.easy);
-        curl_easy_cleanup(t.easy);
-        t.easy = nullptr;
-        t.response->error = kCancelled;
-        t.response->body.clear();
-      }
+      AbortRunning(multi.get(), &transfers);
       running = 0;
       start_more();  // fails whatever was still queued
     }
