@@ -10,6 +10,8 @@
 #   scripts/lab.sh patronictl ARGS...      run patronictl against the lab, e.g. `list -f json`, `pause --wait`
 #   scripts/lab.sh kill-patroni nodeK      SIGKILL nodeK's Patroni (its postmaster keeps running, as in real life)
 #   scripts/lab.sh start-patroni nodeK     start nodeK's Patroni again (it adopts a still-running postmaster)
+#   scripts/lab.sh stop-patroni nodeK      stop nodeK cleanly (SIGTERM: Patroni stops its PostgreSQL and exits), as
+#                                          an operator stopping a member would; start-patroni brings it back
 #   scripts/lab.sh kill-postgres nodeK     SIGKILL nodeK's postmaster (Patroni notices and restarts it)
 #   scripts/lab.sh stop-etcd | start-etcd  take the DCS away / bring it back (same data, same port)
 #
@@ -997,6 +999,16 @@ cmd_start_patroni() {
   echo "started patroni of $1 (pid $(patroni_pid "$1")), REST $url answers"
 }
 
+cmd_stop_patroni() {
+  [ $# -eq 1 ] || die "usage: lab.sh stop-patroni nodeK"
+  fault_prologue; check_member "$1"
+  local pid; pid=$(patroni_pid "$1")
+  proc_is "$pid" "$(patroni_needle "$1")" || { echo "patroni of $1 is not running"; return 0; }
+  stop_escalating "patroni of $1" "TERM $STOP_TIMEOUT" -- "$pid" "$(patroni_needle "$1")" ||
+    die "patroni of $1 (pid $pid) outlived SIGTERM for $STOP_TIMEOUT s"
+  echo "stopped patroni of $1 (pid $pid, SIGTERM) and with it its PostgreSQL"
+}
+
 cmd_kill_postgres() {
   [ $# -eq 1 ] || die "usage: lab.sh kill-postgres nodeK"
   fault_prologue; check_member "$1"
@@ -1033,6 +1045,7 @@ case "$cmd" in
   patronictl) cmd_patronictl "$@" ;;
   kill-patroni) cmd_kill_patroni "$@" ;;
   start-patroni) cmd_start_patroni "$@" ;;
+  stop-patroni) cmd_stop_patroni "$@" ;;
   kill-postgres) cmd_kill_postgres "$@" ;;
   stop-etcd) cmd_stop_etcd ;;
   start-etcd) cmd_start_etcd ;;
