@@ -322,7 +322,8 @@ PLANNED_PAGES=0        # critical notifications during planned operations (must 
 PLANNED_OTHER=0        # warning notifications during planned operations (must stay 0 too)
 record() { RESULTS+=("$(printf '%-16s %-50s %-56s %s' "$CURRENT_STEP" "$1" "$2" "$3")"); log "$1: $2 $3"; }
 record_since() {   # T0 INCIDENT: records every firing notification received since T0
-  local lines; lines=$(notifications_since "$1" | awk '$3 == "firing"')
+  # The first notification of each alert, severity and member: a re-notification of its group is not news.
+  local lines; lines=$(notifications_since "$1" | awk '$3 == "firing" && !seen[$1 " " $2 " " $4]++')
   if [ -z "$lines" ]; then record "$2" "(no notification)" "-"; return; fi
   while read -r name sev _ who secs; do record "$2" "$name ($sev) $who" "${secs}s"; done <<<"$lines"
 }
@@ -589,9 +590,8 @@ drill_failsafe() {
   t0=$(date +%s.%N)
   lab stop-etcd >/dev/null
   CLEANUPS=("lab start-etcd" "${CLEANUPS[@]}")
-  await "$t0" "failsafe_mode on, stop the DCS (etcd)" 180 PatroniFailsafeActive PatroniDcsUnreachable
   hold "$t0" 150
-  record_since "$t0" "failsafe_mode on, DCS away for $(window 150) s"
+  await "$t0" "failsafe_mode on, stop the DCS (etcd) for $(window 150) s" 180 PatroniFailsafeActive PatroniDcsUnreachable
   forbid "$t0" PatroniClusterUnlocked
   lab start-etcd >/dev/null
   lab patronictl edit-config --force -s failsafe_mode=false >/dev/null; CLEANUPS=()
