@@ -273,6 +273,7 @@ DRILL_STEP_LIST=(
   "postgres-broken  a replica restarted with a parameter PostgreSQL cannot start with: PostgresNotRunning critical"
   "privileges       an exporter whose role lacks pg_monitor: ExporterMissingPrivileges"
   "timeline         the old leader back without pg_rewind after a diverging failover: ReplicaTimelineMismatch"
+  "standby-lag      on a standby lab (LAB_STANDBY_OF): apply delay while the upstream writes: ReplicationLagHigh, no ClusterUnlocked"
   "restart          planned: patronictl restart of every member; pages nobody"
   "scale-in         planned: a replica stopped for good (then brought back); pages nobody"
 )
@@ -620,6 +621,10 @@ drill_not_streaming() {
     hold "$t0" 200
     record_since "$t0" "WAL receiver of $node kept from reconnecting (3.0.2: no rule can see it)"
   fi
+  # What a rule on PostgreSQL's own view would have seen meanwhile.
+  record "PostgreSQL's view of $node over the step" \
+    "patroni_pg_wal_receiver_streaming min $(prom_query "min(min_over_time(patroni_pg_wal_receiver_streaming{name=\"$node\"}[1m]))" |
+      python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["value"][1] if r else "absent")')" "-"
   psql_leader "ALTER ROLE replicator LOGIN" >/dev/null; CLEANUPS=()
   settle
 }
@@ -691,6 +696,33 @@ drill_timeline() {
   CLEANUPS=()
   until_true 180 lab_healthy || log "$old did not come back after reinit"
   psql_leader "DROP TABLE IF EXISTS drill_diverge" >/dev/null || true
+  settle
+}
+
+# A standby cluster (scripts/lab.sh LAB_STANDBY_OF) that falls behind its upstream: its standby leader told to
+# apply WAL 10 minutes late (standby_cluster.recovery_min_apply_delay) while the upstream commits every 2 s. The
+# standby leader's own view (replay delay, --postgres.dsn-template) is what sees it: its upstream is outside the
+# scope. Its scope has a leader throughout (the standby_leader): ClusterUnlocked must not page.
+drill_standby_lag() {
+  [ -n "${LAB_STANDBY_OF:-}" ] || { log "not a standby lab (LAB_STANDBY_OF unset): skipping"; return 0; }
+  local t0 writer
+  lab patronictl edit-config --force -s standby_cluster.recovery_min_apply_delay=600s >/dev/null
+  CLEANUPS+=("lab patronictl edit-config --force -s standby_cluster.recovery_min_apply_delay=null")
+  ( . "$LAB_STANDBY_OF/lab.env"
+    while :; do
+      port=$(LAB_DIR=$LAB_STANDBY_OF scripts/lab.sh patronictl list -f json 2>/dev/null |
+        python3 -c 'import json,sys; print([m["Host"].rsplit(":",1)[1] for m in json.load(sys.stdin) if m["Role"] == "Leader"][0])') || { sleep 2; continue; }
+      PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "CREATE TABLE IF NOT EXISTS drill_standby (t timestamptz); INSERT INTO drill_standby VALUES (now())" >/dev/null 2>&1
+      sleep 2
+    done ) &
+  writer=$!
+  CLEANUPS+=("kill $writer")
+  t0=$(date +%s.%N)
+  await "$t0" "standby leader applying 10 min late, upstream commits every 2 s" 480 PatroniReplicationLagHigh
+  forbid "$t0" PatroniClusterUnlocked
+  kill "$writer" 2>/dev/null || true
+  lab patronictl edit-config --force -s standby_cluster.recovery_min_apply_delay=null >/dev/null; CLEANUPS=()
   settle
 }
 
