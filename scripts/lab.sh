@@ -85,6 +85,7 @@ readonly MARKER=.patroni-exporter-lab   # only a directory holding this file is 
 # One lock for every lab on the machine: it serialises port probing with the binding of those ports (two labs
 # starting at once would otherwise pick the same "free" ports) and keeps up/down of one lab from interleaving.
 readonly LOCK_FILE=/run/lock/patroni-exporter-lab.lock
+readonly LAB_REGISTRY=/run/lock/patroni-exporter-lab.dirs   # every LAB_DIR that holds a lab (pick_ports)
 
 LAB_UID=-1   # set by lookup_user; -1 matches no process
 
@@ -414,6 +415,7 @@ teardown() {
     else
       rm -rf --one-file-system "$LAB_DIR"
     fi
+    register_lab remove
   fi
   log "down ($(elapsed "$t0") s)"
 }
@@ -513,16 +515,45 @@ write_state() {
 # ---------------------------------------------------------------------------------------------------------------
 # Ports (pitfall 7: Debian's own cluster may hold 5432; other labs and test runs hold others)
 
+# register_lab add|remove: $LAB_DIR in LAB_REGISTRY (under the lock), or out of it.
+register_lab() {
+  touch "$LAB_REGISTRY"
+  { grep -vxF "$LAB_DIR" "$LAB_REGISTRY" || true; [ "$1" != add ] || echo "$LAB_DIR"; } >"$LAB_REGISTRY.tmp"
+  mv "$LAB_REGISTRY.tmp" "$LAB_REGISTRY"
+}
+
 # pick_ports BASE:COUNT...: one line per argument with COUNT distinct ports from BASE upwards that bind right
 # now on 127.0.0.1 (which also fails when something holds the port on 0.0.0.0 or a dual-stack [::]). With
 # SO_REUSEADDR, like etcd, PostgreSQL and Patroni's REST server bind: a listener makes a port taken, the TIME_WAIT
 # connections a previous lab left do not (so the same ports come back after down+up). The kernel's ephemeral
 # range is skipped because outgoing connections may grab those any moment.
+#
+# Ports another lab owns are skipped even while they are free: a lab whose etcd or member is stopped on purpose
+# (stop-etcd, stop-patroni, a drill) gets it back with the same port, and a lab that took that port meanwhile
+# would have its members talk to the other lab's etcd (seen: "system ID mismatch", members of the two labs
+# calling each other). The owners: the labs in LAB_REGISTRY, and for labs of older versions of this script,
+# the state.env of every lab under /tmp.
 pick_ports() {
-  "$PYTHON" - "$@" <<'PY'
-import socket, sys
+  "$PYTHON" - "$LAB_DIR" "$LAB_REGISTRY" "$@" <<'PY'
+import glob, os, re, socket, sys
+own, registry = sys.argv[1], sys.argv[2]
+del sys.argv[1:3]
 lo, hi = map(int, open('/proc/sys/net/ipv4/ip_local_port_range').read().split())
 taken = set()
+dirs = set(os.path.dirname(p) for p in glob.glob('/tmp/*/state.env'))
+try:
+    dirs.update(line.strip() for line in open(registry) if line.strip())
+except OSError:
+    pass
+for d in dirs - {own}:
+    try:
+        text = open(os.path.join(d, 'state.env')).read()
+    except OSError:
+        continue
+    for key in ('LAB_ETCD_PORT', 'LAB_ETCD_PEER_PORT', 'LAB_REST_PORTS', 'LAB_PG_PORTS'):
+        m = re.search(r'^%s="([0-9 ]*)"' % key, text, re.M)
+        if m:
+            taken.update(int(p) for p in m.group(1).split())
 def free(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -943,6 +974,7 @@ cmd_up() {
   [ "$LAB_TLS" != 1 ] || make_certificates
   write_configs
   write_state "$LAB_DIR/state.env"
+  register_lab add
 
   log "starting etcd on $LAB_ETCD_URL"
   start_etcd
