@@ -267,6 +267,8 @@ DRILL_STEP_LIST=(
   "pause            patronictl pause left on: Paused"
   "pending-restart  edit-config max_connections without a restart: PendingRestart"
   "slot             a permanent physical slot nobody consumes, then 30 MB of WAL: ReplicationSlotInactive"
+  "slot-lost        a permanent slot beyond max_slot_wal_keep_size (16 MB) after 120 MB of WAL: ReplicationSlotInactive critical"
+  "replay-paused    maintenance mode, a replica's replay paused under 50 tps: ReplicationLagHigh from PostgreSQL's view"
   "sync-missing     synchronous_mode on (quorum on Patroni 4) and both replicas stopped: SyncStandbyMissing"
   "failsafe         failsafe_mode on, etcd stopped: FailsafeActive and DcsUnreachable, no ClusterUnlocked"
   "not-streaming    a replica's WAL receiver kept from reconnecting: ReplicaNotStreaming where a rule can see it"
@@ -292,8 +294,8 @@ for line in open(sys.argv[1]):
     n = json.loads(line)
     if n["received"] >= t0:
         l = n["labels"]
-        print(l.get("alertname"), l.get("severity"), n["status"], l.get("member", l.get("target", "-")),
-              "%.1f" % (n["received"] - t0))
+        who = l.get("member", l.get("target", "-")) + ("/source=" + l["source"] if "source" in l else "")
+        print(l.get("alertname"), l.get("severity"), n["status"], who, "%.1f" % (n["received"] - t0))
 PY
 }
 wait_quiet() {   # no Patroni alert firing or pending, up to SECONDS
@@ -559,6 +561,42 @@ drill_slot() {
   psql_leader "CREATE TABLE drill_wal AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 100000) g; DROP TABLE drill_wal" >/dev/null
   await "$t0" "inactive slot drill_slot, 30 MB of WAL (4 MiB)" 100 PatroniReplicationSlotInactive
   lab patronictl edit-config --force -s slots.drill_slot=null >/dev/null; CLEANUPS=()
+  settle
+}
+
+# An inactive slot whose WAL PostgreSQL gives up: max_slot_wal_keep_size 16 MB (reloadable), a permanent slot
+# nobody consumes, 120 MB of WAL (more than the lab's wal_keep_size, 64 MB) and a checkpoint: wal_status
+# "unreserved" or "lost".
+drill_slot_lost() {
+  local t0
+  lab patronictl edit-config --force -p max_slot_wal_keep_size=16MB -s slots.drill_lost.type=physical >/dev/null
+  CLEANUPS+=("lab patronictl edit-config --force -s postgresql.parameters.max_slot_wal_keep_size=null -s slots.drill_lost=null")
+  sleep 15   # Patroni reloads PostgreSQL and creates the slot within a loop
+  t0=$(date +%s.%N)
+  psql_leader "CREATE TABLE drill_wal AS SELECT g, repeat('x', 500) AS pad FROM generate_series(1, 200000) g; DROP TABLE drill_wal; CHECKPOINT" >/dev/null
+  await "$t0" "slot drill_lost beyond max_slot_wal_keep_size 16 MB, 120 MB of WAL" 200 PatroniReplicationSlotInactive/critical
+  lab patronictl edit-config --force -s postgresql.parameters.max_slot_wal_keep_size=null -s slots.drill_lost=null >/dev/null; CLEANUPS=()
+  settle
+}
+
+# A replica whose replay is paused while the leader writes. Patroni 3.0.2 resumes a paused replay every loop
+# outside maintenance mode (docs/lab.md pitfall 11), hence `pause` first; its own lag counts received WAL, so
+# only PostgreSQL's view (the leader's pg_stat_replication replay lag) sees it: source="postgres".
+drill_replay_paused() {
+  local node t0 port
+  lab patronictl pause --wait >/dev/null
+  CLEANUPS+=("lab patronictl resume --wait")
+  node=$(a_replica)
+  port=$(members_json | python3 -c "import json,sys; print([m['Host'].rsplit(':',1)[1] for m in json.load(sys.stdin) if m['Member'] == '$node'][0])")
+  start_load 50; sleep 10
+  t0=$(date +%s.%N)
+  PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" -c 'SELECT pg_wal_replay_pause()' >/dev/null
+  CLEANUPS=("PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h $LAB_PG_HOST -p $port -U $LAB_PGUSER -d $LAB_PGDATABASE -c 'SELECT pg_wal_replay_resume()'" "${CLEANUPS[@]}")
+  # Only the critical: the inhibition rule silences the warning of the same alert and member.
+  await "$t0" "replay of $node paused in maintenance mode, 50 tps" 300 PatroniReplicationLagHigh/critical
+  PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" -c 'SELECT pg_wal_replay_resume()' >/dev/null
+  stop_load
+  lab patronictl resume --wait >/dev/null; CLEANUPS=()
   settle
 }
 
