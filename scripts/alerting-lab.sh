@@ -270,6 +270,8 @@ DRILL_STEP_LIST=(
   "slot-lost        a permanent slot beyond max_slot_wal_keep_size (16 MB) after 120 MB of WAL: ReplicationSlotInactive critical"
   "replay-paused    maintenance mode, a replica's replay paused under 50 tps: ReplicationLagHigh from PostgreSQL's view"
   "sync-missing     synchronous_mode on (quorum on Patroni 4) and both replicas stopped: SyncStandbyMissing"
+  "sync-strict      synchronous_mode on and strict, both replicas stopped: SyncStandbyMissing critical"
+  "crashed-paused   maintenance mode, a replica's postmaster SIGKILLed: Patroni leaves it down: PostgresNotRunning"
   "failsafe         failsafe_mode on, etcd stopped: FailsafeActive and DcsUnreachable, no ClusterUnlocked"
   "not-streaming    a replica's WAL receiver kept from reconnecting: ReplicaNotStreaming where a rule can see it"
   "postgres-broken  a replica restarted with a parameter PostgreSQL cannot start with: PostgresNotRunning critical"
@@ -529,6 +531,7 @@ drill_walreceiver() {
   t0=$(date +%s.%N)
   kill -STOP "$pid"; STOPPED_PIDS=$pid
   await "$t0" "WAL receiver of $node stopped, 50 tps" 210 PatroniReplicationLagHigh
+  firing_in_prometheus "$t0" "WAL receiver of $node stopped, 50 tps" 420 'alertname="PatroniReplicationLagHigh",severity="warning",source="patroni"'
   kill -CONT "$pid"; STOPPED_PIDS=
   stop_load
   settle
@@ -594,6 +597,7 @@ drill_replay_paused() {
   CLEANUPS=("PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h $LAB_PG_HOST -p $port -U $LAB_PGUSER -d $LAB_PGDATABASE -c 'SELECT pg_wal_replay_resume()'" "${CLEANUPS[@]}")
   # Only the critical: the inhibition rule silences the warning of the same alert and member.
   await "$t0" "replay of $node paused in maintenance mode, 50 tps" 300 PatroniReplicationLagHigh/critical
+  firing_in_prometheus "$t0" "replay of $node paused in maintenance mode, 50 tps" 480 'alertname="PatroniReplicationLagHigh",severity="warning",source="postgres"'
   PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" -c 'SELECT pg_wal_replay_resume()' >/dev/null
   stop_load
   lab patronictl resume --wait >/dev/null; CLEANUPS=()
@@ -602,20 +606,60 @@ drill_replay_paused() {
 
 # Synchronous replication with no standby left to be synchronous: every replica stopped cleanly (SIGTERM).
 drill_sync_missing() {
-  local mode=on role="Sync Standby" r t0 rs
-  if [ "$LAB_PATRONI" = 4 ]; then mode=quorum; role="Quorum Standby"; fi
+  local mode=on role="Sync Standby" r t0 rs strict=${1:-} expect=PatroniSyncStandbyMissing
+  if [ "$LAB_PATRONI" = 4 ] && [ -z "$strict" ]; then mode=quorum; role="Quorum Standby"; fi
   mode=${DRILL_SYNC_MODE:-$mode}
-  lab patronictl edit-config --force -s "synchronous_mode=$mode" >/dev/null
+  if [ -n "$strict" ]; then
+    lab patronictl edit-config --force -s synchronous_mode_strict=true >/dev/null
+    CLEANUPS+=("lab patronictl edit-config --force -s synchronous_mode_strict=false")
+    expect=PatroniSyncStandbyMissing/critical; mode="$mode, strict"
+  fi
+  lab patronictl edit-config --force -s "synchronous_mode=${mode%%,*}" >/dev/null
   CLEANUPS+=("lab patronictl edit-config --force -s synchronous_mode=false")
   until_true 60 bash -c "scripts/lab.sh patronictl list -f json | grep -q '\"$role\"'" ||
     { log "no $role appeared after synchronous_mode=$mode"; DRILL_RC=1; }
   rs=$(replicas); t0=$(date +%s.%N)
   for r in $rs; do lab stop-patroni "$r" >/dev/null; CLEANUPS+=("lab start-patroni $r"); done
-  await "$t0" "synchronous_mode=$mode, replicas $rs stopped" 200 PatroniSyncStandbyMissing
+  await "$t0" "synchronous_mode=$mode, replicas $rs stopped" 200 "$expect"
   for r in $rs; do lab start-patroni "$r" >/dev/null; done
-  lab patronictl edit-config --force -s synchronous_mode=false >/dev/null; CLEANUPS=()
+  lab patronictl edit-config --force -s synchronous_mode=false >/dev/null
+  [ -z "$strict" ] || lab patronictl edit-config --force -s synchronous_mode_strict=false >/dev/null
+  CLEANUPS=()
   until_true 120 lab_healthy || log "the lab is not healthy again after the replicas came back"
   settle
+}
+
+drill_sync_strict() { drill_sync_missing strict; }
+
+# A crash Patroni does not repair: in maintenance mode it leaves a dead postmaster alone.
+drill_crashed_paused() {
+  local node t0
+  lab patronictl pause --wait >/dev/null
+  CLEANUPS+=("lab patronictl resume --wait")
+  node=$(a_replica); t0=$(date +%s.%N)
+  lab kill-postgres "$node" >/dev/null
+  await "$t0" "maintenance mode, $node's postmaster SIGKILLed" 420 PatroniPostgresNotRunning
+  record "state Patroni reported for $node" \
+    "patroni_postgres_state $(prom_query "max(scope_member:patroni_postgres_state:max{member=\"$node\"})" |
+      python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["value"][1] if r else "absent")')" "-"
+  lab patronictl resume --wait >/dev/null; CLEANUPS=()
+  until_true 120 lab_healthy || log "$node did not come back after resume"
+  settle
+}
+
+# An alert that fires in Prometheus but that Alertmanager inhibits (the critical of the same alert and member
+# silences its warning): recorded from Prometheus' ALERTS, with the time since T0.
+# firing_in_prometheus T0 INCIDENT SECONDS SELECTOR
+firing_in_prometheus() {
+  local deadline; deadline=$(python3 -c "print(int($1 + $(window "$3")))")
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if [ "$(prom_query "ALERTS{alertstate=\"firing\",$4}")" != "[]" ]; then
+      record "$2" "{$4} firing in Prometheus (inhibited)" "$(python3 -c "import time; print('%.1fs' % (time.time() - $1))")"
+      return 0
+    fi
+    sleep 2
+  done
+  log "MISSING in Prometheus: {$4}"; DRILL_RC=1
 }
 
 # Failsafe mode (Patroni 3.0+): with the DCS away the leader stays primary while every member answers its
@@ -700,6 +744,10 @@ drill_privileges() {
   t0=$(date +%s.%N)
   echo "[{\"targets\": [\"127.0.0.1:$port\"], \"labels\": {\"drill\": \"drill_monitor\"}}]" >"$ALERTING_DIR/drill-targets.json"
   await "$t0" "an exporter whose role lacks pg_monitor" 720 PatroniExporterMissingPrivileges
+  # The same exporter refused by PostgreSQL (the role may no longer log in) while Patroni says it runs.
+  t0=$(date +%s.%N)
+  psql_leader "ALTER ROLE drill_monitor NOLOGIN" >/dev/null
+  await "$t0" "the same exporter's role may not log in" 200 PatroniExporterTargetDown
   echo '[]' >"$ALERTING_DIR/drill-targets.json"
   kill -TERM "$EXTRA_EXPORTER_PID"; wait "$EXTRA_EXPORTER_PID" 2>/dev/null || true; EXTRA_EXPORTER_PID=
   psql_leader "DROP ROLE drill_monitor" >/dev/null; CLEANUPS=()
