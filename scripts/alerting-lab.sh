@@ -754,6 +754,12 @@ drill_privileges() {
   # The same exporter refused by PostgreSQL (the role may no longer log in) while Patroni says it runs.
   t0=$(date +%s.%N)
   psql_leader "ALTER ROLE drill_monitor NOLOGIN" >/dev/null
+  sleep 2   # the role change replays on the replicas; then its sessions end on every member
+  local port
+  for port in $LAB_PG_PORTS; do
+    PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" \
+      -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'drill_monitor'" >/dev/null || true
+  done
   await "$t0" "the same exporter's role may not log in" 200 PatroniExporterTargetDown
   echo '[]' >"$ALERTING_DIR/drill-targets.json"
   kill -TERM "$EXTRA_EXPORTER_PID"; wait "$EXTRA_EXPORTER_PID" 2>/dev/null || true; EXTRA_EXPORTER_PID=
