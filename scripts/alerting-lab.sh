@@ -371,7 +371,7 @@ planned() {
   PLANNED_PAGES=$((PLANNED_PAGES + crit)); PLANNED_OTHER=$((PLANNED_OTHER + warn))
   [ "$crit" = 0 ] && [ "$warn" = 0 ] || DRILL_RC=1
 }
-settle() {   # after a step: every warning and critical alert resolved
+settle() {   # [SECONDS]: after a step, every warning and critical alert resolved (default: 300 s)
   wait_quiet "${1:-300}" || log "alerts still firing after step $CURRENT_STEP: $(prom_query 'ALERTS{severity=~"critical|warning"}')"
 }
 
@@ -771,7 +771,7 @@ drill_privileges() {
 # replica received: their WAL receivers were stopped) and crashes; a replica is promoted; the old leader comes
 # back as a replica still on its old timeline, which it cannot leave without a rewind or a rebuild.
 drill_timeline() {
-  local old r pid pids= t0 new
+  local old r pid pids="" t0 new
   lab patronictl edit-config --force -s postgresql.use_pg_rewind=false >/dev/null
   CLEANUPS+=("lab patronictl edit-config --force -s postgresql.use_pg_rewind=true")
   sleep $((2 * LAB_LOOP_WAIT))
