@@ -117,7 +117,8 @@ TEST_F(Patroni4Test, QuorumModeMakesQuorumStandbysAndLosesThemWithTheReplicas) {
     text = t;
     int quorum_standbys = 0;
     for (const std::string& n : names_) {
-      quorum_standbys += Find(t, "patroni_cluster_member_role", {"member=\"" + n + "\"", "role=\"quorum_standby\""}) == 1;
+      quorum_standbys +=
+          Find(t, "patroni_cluster_member_role", {"member=\"" + n + "\"", "role=\"quorum_standby\""}) == 1;
       quorum_standbys += Find(t, "patroni_quorum_standby", {"name=\"" + n + "\""}) == 1;
     }
     return quorum_standbys == 0 && Find(t, "patroni_config_synchronous_mode", {scope_, "mode=\"quorum\""}) == 1 &&
@@ -169,10 +170,12 @@ TEST_F(Patroni4Test, FailsafeModeKeepsThePrimaryWhileTheDcsIsAway) {
   EXPECT_EQ(Find(later, "patroni_primary", {who}), 1) << later;
   EXPECT_EQ(Find(later, "patroni_postgres_running", {who}), 1);
   EXPECT_EQ(Find(later, "patroni_failsafe_mode_is_active", {who}), 1);
-  for (const std::string& n : names_) EXPECT_EQ(Find(later, "patroni_postgres_running", {"name=\"" + n + "\""}), 1) << n;
+  for (const std::string& n : names_)
+    EXPECT_EQ(Find(later, "patroni_postgres_running", {"name=\"" + n + "\""}), 1) << n;
   Lab("patronictl edit-config --force -s failsafe_mode=false");
   EXPECT_TRUE(WaitFor(*exporter, seconds(60), [&](const std::string& t) {
-    return Find(t, "patroni_failsafe_mode_is_active", {who}) == 0 && Find(t, "patroni_config_failsafe_mode_enabled", {scope_}) == 0;
+    return Find(t, "patroni_failsafe_mode_is_active", {who}) == 0 &&
+           Find(t, "patroni_config_failsafe_mode_enabled", {scope_}) == 0;
   }));
   EXPECT_TRUE(Healthy(*exporter));
 }

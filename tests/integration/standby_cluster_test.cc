@@ -48,7 +48,11 @@ class StandbyClusterTest : public ::testing::Test {
 
   std::unique_ptr<ExporterProcess> Start() {
     std::vector<std::string> flags = {
-        "--patroni.discovery", "on", "--patroni.timeout", "2s", "--postgres.dsn-template",
+        "--patroni.discovery",
+        "on",
+        "--patroni.timeout",
+        "2s",
+        "--postgres.dsn-template",
         "user=postgres dbname=postgres sslmode=disable connect_timeout=2 passfile=" + standby_.at("LAB_PGPASSFILE")};
     for (const std::string& url : urls_) flags.insert(flags.end(), {"--patroni.url", url});
     auto exporter = std::make_unique<ExporterProcess>(flags);
@@ -73,7 +77,8 @@ class StandbyClusterTest : public ::testing::Test {
   // psql as the superuser on the upstream's leader (the lab's patronictl says which member leads).
   std::string PsqlUpstreamLeader(const std::string& sql) const {
     const std::string port = RunCommand("LAB_DIR=" + standby_.at("LAB_STANDBY_OF") + " " +
-                                        PATRONI_EXPORTER_SOURCE_DIR "/scripts/lab.sh patronictl list -f json | "
+                                        PATRONI_EXPORTER_SOURCE_DIR
+                                        "/scripts/lab.sh patronictl list -f json | "
                                         "python3 -c 'import json,sys; print([m[\"Host\"].rsplit(\":\",1)[1] for m "
                                         "in json.load(sys.stdin) if m[\"Role\"] == \"Leader\"][0])'");
     return RunCommand("PGPASSFILE=" + upstream_.at("LAB_PGPASSFILE") + " psql -X -q -At -h 127.0.0.1 -p " +
@@ -124,13 +129,15 @@ TEST_F(StandbyClusterTest, StandbyLeaderIsTheScopesLeaderAndStreamsFromTheUpstre
     EXPECT_EQ(Find(text, "patroni_pg_replication_senders", {who}).value_or(0) >= 1, true) << text;
   }
   // What the upstream writes arrives.
-  PsqlUpstreamLeader("CREATE TABLE IF NOT EXISTS exporter_standby_test (t timestamptz); "
-                     "INSERT INTO exporter_standby_test VALUES (now())");
+  PsqlUpstreamLeader(
+      "CREATE TABLE IF NOT EXISTS exporter_standby_test (t timestamptz); "
+      "INSERT INTO exporter_standby_test VALUES (now())");
   std::string seen;
   for (int i = 0; i < 60 && seen != "t\n"; ++i) {
-    seen = RunCommand("PGPASSFILE=" + standby_.at("LAB_PGPASSFILE") + " psql -X -q -At -h 127.0.0.1 -p " +
-                      ports_[leader] + " -U postgres -d postgres -c "
-                      "\"SELECT count(*) > 0 FROM exporter_standby_test\" 2>&1");
+    seen =
+        RunCommand("PGPASSFILE=" + standby_.at("LAB_PGPASSFILE") + " psql -X -q -At -h 127.0.0.1 -p " + ports_[leader] +
+                   " -U postgres -d postgres -c "
+                   "\"SELECT count(*) > 0 FROM exporter_standby_test\" 2>&1");
     std::this_thread::sleep_for(milliseconds(500));
   }
   EXPECT_EQ(seen, "t\n");
@@ -149,8 +156,9 @@ TEST_F(StandbyClusterTest, ApplyDelayShowsAsReplayLagOfTheStandbyLeader) {
   std::string text;
   bool behind = false;
   for (int i = 0; i < 90 && !behind; ++i) {
-    PsqlUpstreamLeader("CREATE TABLE IF NOT EXISTS exporter_standby_test (t timestamptz); "
-                       "INSERT INTO exporter_standby_test VALUES (now())");
+    PsqlUpstreamLeader(
+        "CREATE TABLE IF NOT EXISTS exporter_standby_test (t timestamptz); "
+        "INSERT INTO exporter_standby_test VALUES (now())");
     text = exporter->Get("/metrics");
     // Received but held back: bytes waiting for replay, and a delay of seconds that grows with the wall clock.
     behind = Find(text, "patroni_pg_replay_lag_bytes", {who}).value_or(0) > 0 &&
@@ -162,9 +170,8 @@ TEST_F(StandbyClusterTest, ApplyDelayShowsAsReplayLagOfTheStandbyLeader) {
   EXPECT_TRUE(behind) << text;
   EXPECT_EQ(Find(text, "patroni_cluster_leader_members", {"scope=\"" + scope_ + "\""}), 1);
   // Once the delay is gone the standby leader catches up.
-  EXPECT_TRUE(WaitFor(*exporter, seconds(60), [&](const std::string& t) {
-    return Find(t, "patroni_pg_replay_lag_bytes", {who}) == 0;
-  }));
+  EXPECT_TRUE(WaitFor(*exporter, seconds(60),
+                      [&](const std::string& t) { return Find(t, "patroni_pg_replay_lag_bytes", {who}) == 0; }));
 }
 
 }  // namespace
