@@ -32,6 +32,7 @@ API_VERSIONS = {
     "Service": "v1", "ServiceAccount": "v1", "ConfigMap": "v1", "Secret": "v1",
     "Role": "rbac.authorization.k8s.io/v1", "RoleBinding": "rbac.authorization.k8s.io/v1",
     "ServiceMonitor": "monitoring.coreos.com/v1", "PodMonitor": "monitoring.coreos.com/v1",
+    "PrometheusRule": "monitoring.coreos.com/v1",
 }
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet"}
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
