@@ -76,5 +76,6 @@
     // Dashboards: tags, refresh, and the Grafana version the JSON needs (dashboards/README.md).
     dashboardTags: ['patroni', 'postgresql', 'patroni_exporter'],
     dashboardRefresh: '30s',
+    grafanaMinVersion: '10.4.0',
   },
 }

@@ -4,7 +4,8 @@ local target = g.target, bool_mappings = g.bool_mappings, state_mappings = g.sta
 local S = 'scope="$scope"';
 local sel = 'scope="$scope", member=~"$member"';
 
-g.board("patroni-cluster-overview", "Patroni / Cluster overview",
+function(c, alerts)
+g.board(c, "patroni-cluster-overview", "Patroni / Cluster overview",
               ("One Patroni cluster (scope) at a glance: members as `patronictl list` shows them, leader and " +
               "failover history, and the Patroni alerts firing. Data: patroni_exporter."), member_multi=true, panels=[
     g.row("Cluster"),
@@ -60,7 +61,7 @@ g.board("patroni-cluster-overview", "Patroni / Cluster overview",
              "properties": [{"id": "links", "value": [{
                  "title": "Member detail",
                  "url": ("/d/patroni-member-detail?var-scope=${scope}&var-member=${__value.raw}&" +
-                        "${datasource:queryparam}")}]}]}]),
+                        "${datasource:queryparam}" + g.varsQueryparams(c))}]}]}]),
     g.row("Leader and failover history"),
     g.state_timeline("Leader over time", "Which member held the leader lock (cluster view).",
                      [target('max by (member) (patroni_cluster_member_role{%s, role=~"leader|standby_leader"})' % S,
@@ -86,13 +87,9 @@ g.board("patroni-cluster-overview", "Patroni / Cluster overview",
                                  "renameByName": {"new_leader": "New leader", "reason": "Reason",
                                                   "Value #B": "Timeline"}}}]),
     g.row("Alerts"),
-    g.table("Patroni alerts firing", ("Alerts of rules/ firing for this scope (and the exporter's target alerts, " +
-            "which carry no scope). May be empty: nothing fires on a healthy cluster."),
-            [target(('max by (alertname, severity, member, instance, target, endpoint) ' +
-                    '(ALERTS{alertstate="firing", alertname=~"Patroni.+", scope=~"$scope|"})'),
-                    instant=true, fmt="table")],
-            "none", 0, h=6,
-            transformations=[{"id": "organize", "options": {"excludeByName": {"Time": true, "Value": true}}}]),
+    g.alertsTable(c, alerts, "Patroni alerts firing", ("Alerts of the mixin firing for this scope (and the " +
+                  "exporter's target alerts, which carry no scope), with a link to each one's runbook. May be " +
+                  "empty: nothing fires on a healthy cluster."), 0, h=6),
     g.table("Exporter targets", ("Whether each exporter got a valid GET /patroni (patroni_up) and GET /cluster " +
             "(patroni_cluster_up) from each Patroni REST API it polls (all scopes: these carry only the target)."),
             [target("max by (instance, target) (patroni_up)", instant=true, fmt="table"),

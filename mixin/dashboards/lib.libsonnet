@@ -100,17 +100,86 @@
               panels+: [it { id: id, gridPos: { h: it.h, w: it.w, x: it.x, y: acc.y } }] };
     std.foldl(step, items, { y: 0, panels: [] }).panels,
 
-  board(uid, title, description, member_multi, panels)::
-    local member_query = 'label_values(patroni_node_info{scope=~"$scope"}, name)';
+  // The variables in front of scope and member: `job`, then the configured group labels other than job, each
+  // narrowing the next; `instance` (the exporter) after member. Every patroni_* series a panel or annotation
+  // reads gets their matchers (and _config.patroniSelector) through utils.withSelector.
+  extraLabels(c):: [l for l in c.groupLabels if l != 'job' && l != 'instance' && l != 'scope'],
+  matchers(list):: std.join(', ', [m for m in list if m != '']),
+  selected(c, names):: [l + '=~"$' + l + '"' for l in names],
+  querySelector(c):: $.matchers([c.patroniSelector] + $.selected(c, ['job'] + $.extraLabels(c) + ['instance'])),
+  // &var-job=...&var-namespace=...&var-instance=... for links between the dashboards.
+  varsQueryparams(c):: std.join('', ['&${' + l + ':queryparam}' for l in ['job'] + $.extraLabels(c) + ['instance']]),
+
+  local nodeInfo(matchers) = 'patroni_node_info' + (if matchers == '' then '' else '{' + matchers + '}'),
+  queryVariable(name, label, query, multi, description='')::
+    { type: 'query', name: name, label: label, datasource: $.DS,
+      query: { query: query, refId: name }, definition: query, refresh: 2, sort: 1,
+      multi: multi, includeAll: multi, current: {}, hide: 0, options: [], regex: '' }
+    + (if multi then { allValue: '.*' } else {})
+    + (if description != '' then { description: description } else {}),
+
+  variables(c, member_multi)::
+    local extra = $.extraLabels(c);
+    local upTo(i) = $.matchers([c.patroniSelector] + $.selected(c, ['job'] + extra[0:i]));
+    local above = upTo(std.length(extra));
+    [
+      { type: 'datasource', name: 'datasource', label: 'Data source', query: 'prometheus',
+        current: {}, hide: 0, refresh: 1, regex: '', options: [] },
+      $.queryVariable('job', 'Job', 'label_values(%s, job)' % nodeInfo(c.patroniSelector), true,
+                      'Prometheus job(s) scraping the exporters.'),
+    ] + [
+      $.queryVariable(extra[i], extra[i], 'label_values(%s, %s)' % [nodeInfo(upTo(i)), extra[i]], true,
+                      'Group label of the mixin (_config.groupLabels) telling environments apart. May be empty: ' +
+                      'series without this label match All.')
+      for i in std.range(0, std.length(extra) - 1)
+    ] + [
+      $.queryVariable('scope', 'Scope', 'label_values(%s, scope)' % nodeInfo(above), false),
+      $.queryVariable('member', 'Member',
+                      'label_values(%s, name)' % nodeInfo($.matchers([above, 'scope=~"$scope"'])), member_multi),
+      $.queryVariable('instance', 'Exporter',
+                      'label_values(%s, instance)' % nodeInfo($.matchers([above, 'scope=~"$scope"'])), true,
+                      'Exporter(s) whose series the panels show (all: the same picture in both deployment modes).'),
+    ],
+
+  // The firing alerts of the mixin, each with a `runbook_url` column built from _config.runbookURLPattern (ALERTS
+  // carries no annotations), linked from the alert name and the URL; alerts outside the mixin named Patroni*
+  // are listed without one.
+  alertsTable(c, alerts, title, description, x, w=24, h=8)::
+    local names = std.set([a.alert for a in alerts]);
+    local sel(extra) = std.join(', ', ['alertstate="firing"', extra, 'scope=~"$scope|"'] + $.selected(c, c.groupLabels));
+    local expr = 'max by (alertname, severity, member, instance, target, endpoint, runbook_url) (\n' +
+      std.join('\n  or\n', [
+        '  label_replace(ALERTS{%s}, "runbook_url", "%s", "", "")' % [sel('alertname="%s"' % n),
+                                                                        c.runbookURLPattern % std.asciiLower(n)]
+        for n in names
+      ] + ['  ALERTS{%s}' % sel('alertname=~"Patroni.+", alertname!~"%s"' % std.join('|', names))]) + '\n)';
+    local link(url) = [{ id: 'links', value: [{ title: 'Runbook', url: url, targetBlank: true }] }];
+    $.table(title, description, [$.target(expr, instant=true, fmt='table')], 'none', x, w=w, h=h,
+            transformations=[{ id: 'organize', options: { excludeByName: { Time: true, Value: true } } }],
+            overrides=[
+              { matcher: { id: 'byName', options: 'alertname' }, properties: link('${__data.fields.runbook_url}') },
+              { matcher: { id: 'byName', options: 'runbook_url' }, properties: link('${__value.raw}') },
+            ]),
+
+  local u = import '../lib/utils.libsonnet',
+  local withSelector(c, o) = o { expr: u.withSelector(o.expr, $.querySelector(c)) },
+
+  board(c, uid, title, description, member_multi, panels)::
     {
       uid: uid, title: title, description: description,
-      tags: ['patroni', 'postgresql', 'patroni_exporter'], editable: true, graphTooltip: 1,
-      schemaVersion: 39, version: 1, time: { from: 'now-1h', to: 'now' }, refresh: '30s',
+      tags: c.dashboardTags, editable: true, graphTooltip: 1,
+      // schemaVersion 39 and what the panels use (table cellOptions, state-timeline, $__rate_interval) need
+      // Grafana 10.4 or newer (dashboards/README.md); __requires says so where Grafana shows it (import).
+      schemaVersion: 39, version: 1, time: { from: 'now-1h', to: 'now' }, refresh: c.dashboardRefresh,
+      __requires: [
+        { type: 'grafana', id: 'grafana', name: 'Grafana', version: c.grafanaMinVersion },
+        { type: 'datasource', id: 'prometheus', name: 'Prometheus', version: '1.0.0' },
+      ] + [{ type: 'panel', id: t, name: t, version: '' } for t in std.set([p.type for p in panels if p.kind == 'panel'])],
       timezone: '', fiscalYearStartMonth: 0, liveNow: false, weekStart: '',
       timepicker: {},
       links: [{ type: 'dashboards', tags: ['patroni_exporter'], asDropdown: true,
                 title: 'Patroni dashboards', includeVars: true, keepTime: true }],
-      annotations: { list: [{
+      annotations: { list: [withSelector(c, a) for a in [{
         name: 'Timeline changes', datasource: $.DS, enable: true, iconColor: 'orange',
         expr: 'changes(max(patroni_cluster_member_timeline{scope="$scope"})[2m:15s]) > 0',
         step: '1m', titleFormat: 'Timeline changed (failover or switchover)', textFormat: '',
@@ -122,19 +191,11 @@
         name: 'Dynamic configuration changed', datasource: $.DS, enable: true, iconColor: 'purple',
         expr: 'max(changes(patroni_config_hash{scope="$scope"}[2m])) > 0',
         step: '1m', titleFormat: 'Dynamic configuration changed (GET /config)', textFormat: '',
-      }] },
-      templating: { list: [
-        { type: 'datasource', name: 'datasource', label: 'Data source', query: 'prometheus',
-          current: {}, hide: 0, refresh: 1, regex: '', options: [] },
-        { type: 'query', name: 'scope', label: 'Scope', datasource: $.DS,
-          query: { query: 'label_values(patroni_node_info, scope)', refId: 'scope' },
-          definition: 'label_values(patroni_node_info, scope)', refresh: 2, sort: 1,
-          multi: false, includeAll: false, current: {}, hide: 0, options: [], regex: '' },
-        { type: 'query', name: 'member', label: 'Member', datasource: $.DS,
-          query: { query: member_query, refId: 'member' }, definition: member_query, refresh: 2,
-          sort: 1, multi: member_multi, includeAll: member_multi,
-          current: {}, hide: 0, options: [], regex: '' } + (if member_multi then { allValue: '.*' } else {}),
-      ] },
-      panels: $.layout(panels),
+      }]] },
+      templating: { list: $.variables(c, member_multi) },
+      panels: $.layout([
+        if p.kind == 'panel' then p { targets: [withSelector(c, t) for t in super.targets] } else p
+        for p in panels
+      ]),
     },
 }

@@ -3,7 +3,8 @@ local g = import 'lib.libsonnet';
 local target = g.target, bool_mappings = g.bool_mappings, state_mappings = g.state_mappings, threshold_line = g.threshold_line;
 local M = 'scope="$scope", name="$member"';
 
-g.board("patroni-member-detail", "Patroni / Member detail",
+function(c)
+g.board(c, "patroni-member-detail", "Patroni / Member detail",
               ("One member of a Patroni cluster: its PostgreSQL state over time, WAL positions and rates, DCS " +
               "contact and uptime, from the member's own GET /patroni. Data: patroni_exporter."), member_multi=false, panels=[
     g.row("Now"),

@@ -7,7 +7,8 @@ local N = 'scope="$scope", name=~"$member"';
 local A = 'scope="$scope", application_name=~"$member"';
 local PG = " Needs the exporter's --postgres.dsn-template.";
 
-g.board("patroni-replication", "Patroni / Replication",
+function(c)
+g.board(c, "patroni-replication", "Patroni / Replication",
               ("Replicas of one Patroni cluster: lag in bytes from Patroni's cluster view, replay state and WAL " +
               "receiver from each replica's own GET /patroni, and PostgreSQL's own view (pg_stat_replication, " +
               "pg_replication_slots, pg_stat_wal_receiver; exporter run with --postgres.dsn-template). Data: " +

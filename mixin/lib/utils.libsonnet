@@ -12,18 +12,22 @@
     else
       // std.split takes one character in jsonnet 0.18: mark each name start with \u0001 first.
       local parts = std.split(std.strReplace(expr, 'patroni_', '\u0001'), '\u0001');
-      std.join('', [parts[0]] + [
+      // Unescaped double quotes in s: a name after an odd number of them is inside a string ("…/patroni_exporter/…").
+      local quotes(s) = std.length(std.findSubstr('"', s)) - std.length(std.findSubstr('\\"', s));
+      local step(acc, i) =
         local prev = parts[i - 1];
         local p = parts[i];
-        if std.length(prev) > 0 && isIdent(prev[std.length(prev) - 1]) then 'patroni_' + p
-        else
-          local n = identLen(p);
-          local rest = std.substr(p, n, std.length(p) - n);
-          'patroni_' + std.substr(p, 0, n) +
-          (if std.startsWith(rest, '{') then '{' + sel + ', ' + std.substr(rest, 1, std.length(rest) - 1)
-           else '{' + sel + '}' + rest)
-        for i in std.range(1, std.length(parts) - 1)
-      ]),
+        local n = identLen(p);
+        local rest = std.substr(p, n, std.length(p) - n);
+        local inString = acc.quotes % 2 == 1;
+        local text =
+          if inString || (std.length(prev) > 0 && isIdent(prev[std.length(prev) - 1])) then 'patroni_' + p
+          else
+            'patroni_' + std.substr(p, 0, n) +
+            (if std.startsWith(rest, '{') then '{' + sel + ', ' + std.substr(rest, 1, std.length(rest) - 1)
+             else '{' + sel + '}' + rest);
+        { out: acc.out + text, quotes: acc.quotes + quotes(p) };
+      std.foldl(step, std.range(1, std.length(parts) - 1), { out: parts[0], quotes: quotes(parts[0]) }).out,
 
   // The label lists an expression aggregates and matches on, each led by the configured group labels, so two
   // environments with the same scope name never meet in one aggregation or one vector match.

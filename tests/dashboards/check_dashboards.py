@@ -9,6 +9,7 @@
     fieldConfig.defaults.unit and at least one target with an expression;
   - the files are exactly what the monitoring mixin renders (`python3 mixin/render.py`; no hand edits that the
     mixin would lose);
+  - the overview's alerts table links every alert of rules/*.yml to the runbook_url of its rule;
   - the provisioning examples in dashboards/provisioning/ are YAML with apiVersion 1.
 
 Usage: check_dashboards.py --root REPO
@@ -147,6 +148,28 @@ def main():
                     with open(os.path.join(tmp, "dashboards", g)) as a, open(committed_path) as b:
                         if a.read() != b.read():
                             fail("dashboards/%s differs from what mixin/render.py writes: run it and commit" % g)
+
+    # The alerts table of the overview links every alert of rules/*.yml to the runbook_url its rule carries.
+    runbooks = {}
+    for rf in glob.glob(os.path.join(root, "rules", "*.yml")):
+        with open(rf) as f:
+            for g in yaml.safe_load(f)["groups"]:
+                for r in g["rules"]:
+                    if "alert" in r:
+                        runbooks[r["alert"]] = r["annotations"]["runbook_url"]
+    overview = os.path.join(root, "dashboards", "patroni-cluster-overview.json")
+    with open(overview) as f:
+        tables = [p for p in json.load(f)["panels"] if p.get("title") == "Patroni alerts firing"]
+    if len(tables) != 1:
+        fail("patroni-cluster-overview.json: no single 'Patroni alerts firing' panel")
+    else:
+        expr = tables[0]["targets"][0]["expr"]
+        for alert, url in sorted(runbooks.items()):
+            if 'alertname="%s",' % alert not in expr or '"runbook_url", "%s"' % url not in expr:
+                fail("alerts table: %s is not linked to its runbook %s" % (alert, url))
+        links = {o["matcher"]["options"]: o["properties"][0]["value"][0]["url"] for o in tables[0]["fieldConfig"]["overrides"]}
+        if links.get("alertname") != "${__data.fields.runbook_url}":
+            fail("alerts table: the alertname column does not link to the runbook_url field")
 
     provisioning = sorted(glob.glob(os.path.join(root, "dashboards", "provisioning", "*.yml")))
     if not provisioning:
