@@ -3,15 +3,16 @@
 //
 // Every expression works in both deployment modes (rules/README.md, "Deployment modes"): one exporter per cluster
 // (each family once) and one exporter next to each node (the cluster view, /config and /history repeated once
-// per exporter, told apart only by `instance`). Cluster-wide series are therefore always aggregated by `scope`
-// (or `scope, member`) before they are compared, and node series are relabelled `name` -> `member`, so every
-// alert carries the same `scope` and `member` labels whichever exporter reported it.
+// per exporter, told apart only by `instance`). Cluster-wide series are therefore always aggregated by the group
+// labels and `scope` (or `scope, member`) before they are compared, and node series are relabelled
+// `name` -> `member`, so every alert carries the same `scope` and `member` labels whichever exporter reported it.
 // Thresholds and `for:` durations: rules/README.md. Runbooks: docs/runbooks.md.
 //
-// Source of rules/patroni-availability.yml (mixin/render.py writes it). Expressions are templates: %(scope)s, %(member)s and
-// %(name)s are the configured group labels followed by `scope`, `scope, member` or `scope, name`; %(prefix)s the
-// group labels alone; other %(...)s are _config.thresholds. In annotations, [[gm]]/[[ga]] put the group labels
-// into a printf'ed query, [[for]] is the rule's `for:` in words (lib/utils.libsonnet).
+// Source of rules/patroni-availability.yml (mixin/render.py writes it). Expressions are templates:
+// %(scope)s, %(member)s and %(name)s are the configured group labels followed by `scope`, `scope, member` or
+// `scope, name`; %(prefix)s the group labels alone; other %(...)s are _config.thresholds. In annotations,
+// [[gm]]/[[ga]] put the group labels into a printf'ed query, [[for]] is the rule's `for:` in words
+// (lib/utils.libsonnet).
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -32,9 +33,10 @@ local u = import '../lib/utils.libsonnet';
 
         Every expression works in both deployment modes (rules/README.md, "Deployment modes"): one exporter per cluster
         (each family once) and one exporter next to each node (the cluster view, /config and /history repeated once
-        per exporter, told apart only by `instance`). Cluster-wide series are therefore always aggregated by `scope`
-        (or `scope, member`) before they are compared, and node series are relabelled `name` -> `member`, so every
-        alert carries the same `scope` and `member` labels whichever exporter reported it.
+        per exporter, told apart only by `instance`). Cluster-wide series are therefore always aggregated by the group
+        labels (_config.groupLabels: environments never merge) and `scope` (or `scope, member`) before they are
+        compared, and node series are relabelled `name` -> `member`, so every alert carries the same `scope` and
+        `member` labels whichever exporter reported it.
         Thresholds and `for:` durations: rules/README.md. Runbooks: docs/runbooks.md.
       |||,
       rules: [u.alertRule(c, r, text) for r in [

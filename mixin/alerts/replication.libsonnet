@@ -6,10 +6,11 @@
 // to the member name, so it is relabelled `member` like the node families' `name`. Deployment modes and
 // deduplication: see the header of patroni-availability.yml. Thresholds: rules/README.md.
 //
-// Source of rules/patroni-replication.yml (mixin/render.py writes it). Expressions are templates: %(scope)s, %(member)s and
-// %(name)s are the configured group labels followed by `scope`, `scope, member` or `scope, name`; %(prefix)s the
-// group labels alone; other %(...)s are _config.thresholds. In annotations, [[gm]]/[[ga]] put the group labels
-// into a printf'ed query, [[for]] is the rule's `for:` in words (lib/utils.libsonnet).
+// Source of rules/patroni-replication.yml (mixin/render.py writes it). Expressions are templates:
+// %(scope)s, %(member)s and %(name)s are the configured group labels followed by `scope`, `scope, member` or
+// `scope, name`; %(prefix)s the group labels alone; other %(...)s are _config.thresholds. In annotations,
+// [[gm]]/[[ga]] put the group labels into a printf'ed query, [[for]] is the rule's `for:` in words
+// (lib/utils.libsonnet).
 local u = import '../lib/utils.libsonnet';
 
 {
