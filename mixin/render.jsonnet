@@ -5,32 +5,35 @@
 //   prometheusRule  the PrometheusRule object of deploy/kubernetes/prometheusrule.yaml
 function(config={})
   local m = (import 'mixin.libsonnet') + { _config+:: config };
-  local groups = m.prometheusRules.groups + m.prometheusAlerts.groups;
+  // Locals are evaluated once; jsonnet 0.18 re-evaluates an object's field at each access, so every group list
+  // is read into a local first.
+  local recordGroups = m.prometheusRules.groups;
+  local alertGroups = m.prometheusAlerts.groups;
+  local groups = recordGroups + alertGroups;
   local fileOf(g) = std.strReplace(g.name, '.rules', '') + '.yml';
   local files = std.set([fileOf(g) for g in groups]);
-  local alertGroup(f) = [g for g in m.prometheusAlerts.groups if fileOf(g) == f][0];
-  {
-    rule_files: {
-      [f]: {
-        header: alertGroup(f).header,
-        groups: [
-          {
-            name: g.name,
-            rules: [
-              {
-                comment: if std.objectHasAll(r, 'comment') then r.comment else '',
-                descriptionLines: if std.objectHasAll(r, 'descriptionLines') then r.descriptionLines else [],
-                rule: r,
-              }
-              for r in g.rules
-            ],
-          }
-          for g in m.prometheusRules.groups + m.prometheusAlerts.groups
-          if fileOf(g) == f
-        ],
+  local wrap(g) = {
+    name: g.name,
+    rules: [
+      {
+        comment: if std.objectHasAll(r, 'comment') then r.comment else '',
+        descriptionText: if std.objectHasAll(r, 'descriptionText') then r.descriptionText else '',
+        rule: r,
       }
-      for f in files
-    },
+      for r in g.rules
+    ],
+  };
+  local wrapped = [{ file: fileOf(g), header: if std.objectHasAll(g, 'header') then g.header else null, group: wrap(g) }
+                   for g in groups];
+  local ruleFiles = {
+    [f]: {
+      header: [w.header for w in wrapped if w.file == f && w.header != null][0],
+      groups: [w.group for w in wrapped if w.file == f],
+    }
+    for f in files
+  };
+  {
+    rule_files: ruleFiles,
     dashboards: m.grafanaDashboards,
     prometheusRule: {
       apiVersion: 'monitoring.coreos.com/v1',
@@ -43,6 +46,6 @@ function(config={})
           release: 'prometheus',
         },
       },
-      spec: { groups: [g for f in files for g in $.rule_files[f].groups] },
+      spec: { groups: [g for f in files for g in ruleFiles[f].groups] },
     },
   }

@@ -93,7 +93,7 @@ def rule_lines(entry, indent):
             out.append(lead + key + ":")
             keys = sorted(rule[key], key=lambda k: (ANNOTATION_ORDER.index(k) if k in ANNOTATION_ORDER else 99, k))
             for k, v in ((k, rule[key][k]) for k in keys):
-                out += scalar(k, v, indent + "    ", entry.get("descriptionLines") if k == "description" else None)
+                out += scalar(k, v, indent + "    ", entry["descriptionText"].rstrip("\n").split("\n") if k == "description" else None)
         else:
             lines = scalar(key, rule[key], indent + "  ")
             lines[0] = lead + lines[0][len(indent) + 2:]

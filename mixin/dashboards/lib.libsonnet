@@ -154,7 +154,9 @@
         for n in names
       ] + ['  ALERTS{%s}' % sel('alertname=~"Patroni.+", alertname!~"%s"' % std.join('|', names))]) + '\n)';
     local link(url) = [{ id: 'links', value: [{ title: 'Runbook', url: url, targetBlank: true }] }];
-    $.table(title, description, [$.target(expr, instant=true, fmt='table')], 'none', x, w=w, h=h,
+    // ALERTS gets its matchers above; the board's selector (patroni_* series only) has nothing to add here.
+    $.table(title, description, [$.target(expr, instant=true, fmt='table') + { noSelector:: true }], 'none', x,
+            w=w, h=h,
             transformations=[{ id: 'organize', options: { excludeByName: { Time: true, Value: true } } }],
             overrides=[
               { matcher: { id: 'byName', options: 'alertname' }, properties: link('${__data.fields.runbook_url}') },
@@ -162,7 +164,8 @@
             ]),
 
   local u = import '../lib/utils.libsonnet',
-  local withSelector(c, o) = o { expr: u.withSelector(o.expr, $.querySelector(c)) },
+  local withSelector(c, o) =
+    if std.objectHasAll(o, 'noSelector') then o else o { expr: u.withSelector(o.expr, $.querySelector(c)) },
 
   board(c, uid, title, description, member_multi, panels)::
     {
