@@ -3,10 +3,13 @@
 
   --mode rendered   rules/*.yml, dashboards/*.json and deploy/kubernetes/prometheusrule.yaml are exactly what
                     `python3 mixin/render.py` writes now (render.py --check), and the PrometheusRule's groups are
-                    those of rules/*.yml and pass `promtool check rules`.
+                    those of rules/*.yml and pass `promtool check rules`; the overview's alerts table, evaluated by
+                    promtool over ALERTS series, gives a firing alert of the mixin its rule's runbook_url, leaves
+                    a Patroni* alert from elsewhere without one, and drops another environment's and pending ones.
   --mode alt        renders the mixin with tests/rules/alt-config.libsonnet (group labels `cluster, namespace`, a
                     job selector) into a temporary directory; `promtool check rules` must accept the rule files
-                    and the PrometheusRule's groups; then every tests/rules/*.test.yml runs against those rules,
+                    and the PrometheusRule's groups; the dashboards get cluster and namespace variables and every
+                    patroni_* query their matchers; then every tests/rules/*.test.yml runs against those rules,
                     transformed: each input series gets `cluster` = its `job`, and each expected alert carries
                     `cluster` instead of `job` (an alert that keeps its series' labels, i.e. carries `instance`,
                     keeps `job` and gains `cluster`). So the two-environment cases (environments by job or by
@@ -16,6 +19,7 @@ Usage: check_mixin.py --root REPO --promtool PATH --mode rendered|alt
 """
 import argparse
 import glob
+import json
 import os
 import re
 import subprocess
@@ -48,6 +52,55 @@ def check_prometheusrule(path, rule_files, promtool, tmp, fail):
     rc, out = run([promtool, "check", "rules", spec])
     if rc != 0:
         fail("promtool check rules on %s's spec:\n%s" % (path, out))
+
+
+def check_alerts_table(root, promtool, tmp, fail):
+    """Evaluates the overview's "Patroni alerts firing" query with promtool (scope demo, every other variable All)."""
+    with open(os.path.join(root, "dashboards", "patroni-cluster-overview.json")) as f:
+        board = json.load(f)
+    panel = [p for p in board["panels"] if p.get("title") == "Patroni alerts firing"][0]
+    expr = panel["targets"][0]["expr"].replace("$scope", "demo")
+    for var in sorted(board["templating"]["list"], key=lambda v: -len(v["name"])):
+        if var["name"] not in ("datasource", "scope", "member"):
+            expr = expr.replace("$" + var["name"], ".*")
+    runbooks = {}
+    for rf in glob.glob(os.path.join(root, "rules", "*.yml")):
+        with open(rf) as f:
+            for g in yaml.safe_load(f)["groups"]:
+                runbooks.update({r["alert"]: r["annotations"]["runbook_url"] for r in g["rules"] if "alert" in r})
+    url = runbooks["PatroniClusterUnlocked"]
+    test = {
+        "rule_files": [], "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": 'ALERTS{alertname="PatroniClusterUnlocked",alertstate="firing",scope="demo",job="patroni",'
+                           'severity="critical"}', "values": "1x5"},
+                {"series": 'ALERTS{alertname="PatroniReplicationLagHigh",alertstate="pending",scope="demo",'
+                           'member="node2",job="patroni",severity="warning",source="patroni"}', "values": "1x5"},
+                {"series": 'ALERTS{alertname="PatroniClusterUnlocked",alertstate="firing",scope="other",job="patroni",'
+                           'severity="critical"}', "values": "1x5"},
+                {"series": 'ALERTS{alertname="PatroniSiteSpecific",alertstate="firing",scope="demo",job="patroni",'
+                           'severity="warning"}', "values": "1x5"},
+            ],
+            "promql_expr_test": [{
+                "expr": expr, "eval_time": "2m",
+                "exp_samples": [
+                    {"labels": '{alertname="PatroniClusterUnlocked",severity="critical",runbook_url="%s"}' % url,
+                     "value": 1},
+                    {"labels": '{alertname="PatroniSiteSpecific",severity="warning"}', "value": 1},
+                ],
+            }],
+        }],
+    }
+    path = os.path.join(tmp, "alerts-table.test.yml")
+    with open(path, "w") as f:
+        yaml.safe_dump(test, f, sort_keys=False)
+    rc, out = run([promtool, "test", "rules", path])
+    if rc != 0:
+        fail("the overview's alerts table query does not give runbook links as expected:\n" + out[-3000:])
+    else:
+        print("alerts table: a firing alert of the mixin gets its runbook_url (%s)" % url)
 
 
 def to_alt(doc, rule_dir):
@@ -93,6 +146,7 @@ def main():
                 fail("the committed files are out of step with mixin/: run `python3 mixin/render.py` and commit")
             check_prometheusrule(os.path.join(root, "deploy", "kubernetes", "prometheusrule.yaml"),
                                  glob.glob(os.path.join(root, "rules", "*.yml")), args.promtool, tmp, fail)
+            check_alerts_table(root, args.promtool, tmp, fail)
         else:
             out_dir = os.path.join(tmp, "alt")
             rc, out = run([sys.executable, render, "--out", out_dir,
@@ -110,6 +164,19 @@ def main():
                 fail("promtool check rules (alternative config):\n" + out)
             check_prometheusrule(os.path.join(out_dir, "deploy", "kubernetes", "prometheusrule.yaml"), rule_files,
                                  args.promtool, tmp, fail)
+            # Dashboards: a variable per group label, and every patroni_* query narrowed by them and the selector.
+            for path in sorted(glob.glob(os.path.join(out_dir, "dashboards", "*.json"))):
+                with open(path) as f:
+                    board = json.load(f)
+                names = [v["name"] for v in board["templating"]["list"]]
+                if not {"job", "cluster", "namespace", "instance"} <= set(names):
+                    fail("%s (alternative config): variables %s lack job, cluster, namespace or instance"
+                         % (os.path.basename(path), names))
+                exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+                want = 'job=~"patroni.*", job=~"$job", cluster=~"$cluster", namespace=~"$namespace", instance=~"$instance"'
+                for e in exprs:
+                    if "patroni_" in e.replace("patroni_exporter", "") and want not in e:
+                        fail("%s (alternative config): a query lacks %s: %s" % (os.path.basename(path), want, e))
             tests = []
             for t in sorted(glob.glob(os.path.join(root, "tests", "rules", "*.test.yml"))):
                 with open(t) as f:
