@@ -27,21 +27,26 @@ instances[].sidecars (pods labelled postgres-operator.crunchydata.com/cluster an
 
 deploy/kubernetes/README.md's YAML examples (the TLS section) pass too: a block that is a whole object is checked
 as one; a block whose first line is `# fragment: NAME` is checked against that fragment schema, and the same TLS
-agreement holds within it.
+agreement holds within it. A ConfigMap example holding a web config must make the binary serve HTTPS (with the
+test key pair of tests/testdata/web_config/certs), as `patroni_exporter healthcheck` confirms.
 
 Finally broken copies (a probe removed, an unknown flag, root, a PodMonitor with `endpoints`, a wrong scheme, an
 upper-case probe scheme, a Zalando sidecar with args, ...) must each be caught, so the checks cannot pass
 vacuously.
 
 Usage: check_kubernetes.py --dir deploy/kubernetes --rules-dir rules --exporter build/patroni_exporter
-       --project-version 0.1.0 --uid 10001
+       --project-version 0.1.0 --uid 10001 --web-certs-dir tests/testdata/web_config/certs
 """
 import argparse
 import copy
 import glob
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
 
 import yaml
 
@@ -159,8 +164,9 @@ def check_tls_agreement(f, where, args, probes, endpoints):
 
 
 class Checker:
-    def __init__(self, known_flags, version, uid, schemas, exporter=None):
+    def __init__(self, known_flags, version, uid, schemas, exporter=None, certs_dir=None):
         self.known, self.version, self.uid, self.exporter = known_flags, version, uid, exporter
+        self.certs_dir = certs_dir
         self.schemas = schemas
         self.f = pkgtest.Failures()
         self.started = []
@@ -314,6 +320,40 @@ class Checker:
             except RuntimeError as e:
                 f.fail(f"{here}: the binary refuses its args: {e}")
 
+    def serve_web_config(self, where, text):
+        """The exporter serves HTTPS with this web config (its key pair being the test certificates of
+        tests/testdata/web_config/certs under the names the config gives), as `patroni_exporter healthcheck` sees."""
+        f = self.f
+        config = yaml.safe_load(text) or {}
+        tls = config.get("tls_server_config") or {}
+        with tempfile.TemporaryDirectory(prefix="check_kubernetes.") as tmp:
+            shutil.copy(os.path.join(self.certs_dir, "server.pem"), os.path.join(tmp, tls.get("cert_file", "x")))
+            shutil.copy(os.path.join(self.certs_dir, "server.key"), os.path.join(tmp, tls.get("key_file", "y")))
+            path = os.path.join(tmp, "web-config.yml")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            port = pkgtest.free_port()
+            proc = subprocess.Popen([self.exporter, "--patroni.url", "http://127.0.0.1:1", "--web.config.file", path,
+                                     "--web.listen-address", f"127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            try:
+                out, code = "", 1
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and proc.poll() is None:
+                    run = subprocess.run([self.exporter, "healthcheck", str(proc.pid)], capture_output=True,
+                                         text=True, timeout=15)
+                    code, out = run.returncode, (run.stdout + run.stderr).strip()
+                    if code == 0:
+                        break
+                    time.sleep(0.1)
+                if proc.poll() is not None:
+                    out = f"the exporter exited with {proc.returncode}: {proc.stdout.read()}"
+                if f.check(code == 0 and "https://" in out, f"{where}: the exporter does not serve HTTPS: {out}"):
+                    self.started.append(f"{where}: served over HTTPS ({out})")
+            finally:
+                proc.kill()
+                proc.wait()
+
     @staticmethod
     def monitor_endpoints(pod_labels, port, docs):
         """(description, endpoint) of every ServiceMonitor/PodMonitor endpoint that scrapes these pods' metrics."""
@@ -353,6 +393,10 @@ class Checker:
             if not m:
                 self.check_file(where, docs)
                 for doc in docs:
+                    if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and self.exporter and self.certs_dir:
+                        for key, value in (doc.get("data") or {}).items():
+                            if "tls_server_config" in str(value):
+                                self.serve_web_config(f"{where}: ConfigMap key {key}", str(value))
                     for what, endpoints in (("endpoints", "ServiceMonitor"), ("podMetricsEndpoints", "PodMonitor")):
                         if isinstance(doc, dict) and doc.get("kind") == endpoints:
                             check_tls_agreement(f, where, ["--web.config.file"] if any(
@@ -506,6 +550,7 @@ def main():
     parser.add_argument("--exporter", required=True)
     parser.add_argument("--project-version", required=True)
     parser.add_argument("--uid", type=int, required=True)
+    parser.add_argument("--web-certs-dir", required=True, help="tests/testdata/web_config/certs")
     args = parser.parse_args()
     known = pkgtest.help_flags(args.exporter)
     schemas = k8s_schema.Schemas()
@@ -514,7 +559,8 @@ def main():
     if not files:
         sys.exit(f"no YAML in {args.dir}")
     docs_by_file = {}
-    checker = Checker(known, args.project_version, args.uid, schemas, exporter=args.exporter)
+    checker = Checker(known, args.project_version, args.uid, schemas, exporter=args.exporter,
+                      certs_dir=args.web_certs_dir)
     for path in files:
         name = os.path.relpath(path, args.dir)
         try:
