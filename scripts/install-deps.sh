@@ -28,6 +28,7 @@ lab_pkgs=(
   patroni etcd-server etcd-client python3-etcd postgresql-15 postgresql-client-15
   prometheus curl procps python3
   python3-yaml file prometheus-alertmanager
+  jsonnet   # renders the monitoring mixin (mixin/render.py); ctest mixin_rendered checks rules/ and dashboards/ against it
   python3-idna   # urllib3 needs it for patronictl and members' REST calls with client certificates (LAB_TLS=1)
   # The Kubernetes examples' offline checks: `kubectl kustomize` (kubectl 1.20) and the CRD schema subsets.
   kubernetes-client python3-jsonschema
