@@ -1,5 +1,6 @@
 #include "collectors/patroni/node_status_translate.h"
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/postgres_state.h"
 
 namespace patroni_exporter {

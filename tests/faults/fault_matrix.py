@@ -151,7 +151,7 @@ def transport_cases():
     big = text.replace(f'"location":{doc["xlog"]["location"]}', '"location":18446744073709551616', 1)
 
     def big_check(samples):
-        # Printed with 16 significant digits, as prometheus-cpp does (collectors/metric_set.cc).
+        # Printed with 16 significant digits, as prometheus-cpp does (collectors/exposition.cc).
         v = value(samples, "patroni_xlog_location")
         return None if v is not None and abs(v - 2.0**64) / 2.0**64 < 1e-15 else f"patroni_xlog_location is {v}"
 

@@ -9,6 +9,7 @@
 
 #include <map>
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/cluster_parse.h"
 #include "collectors/patroni/cluster_translate.h"
 #include "tests/support/testdata.h"

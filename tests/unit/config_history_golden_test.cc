@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/dynamic_config_parse.h"
 #include "collectors/patroni/dynamic_config_translate.h"
 #include "collectors/patroni/history_parse.h"

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/node_status_parse.h"
 #include "collectors/patroni/node_status_translate.h"
 #include "tests/support/testdata.h"

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <thread>
 
+#include "collectors/exposition.h"
 #include "exporter/scraper.h"
 #include "tests/support/fake_http_server.h"
 #include "tests/support/testdata.h"

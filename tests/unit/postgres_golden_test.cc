@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collectors/exposition.h"
 #include "collectors/postgres/pg_rows.h"
 #include "collectors/postgres/replication_slots.h"
 #include "collectors/postgres/server_state.h"
