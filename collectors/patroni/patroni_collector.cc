@@ -38,9 +38,10 @@ struct PatroniCollector::Scrape {
 
 namespace {
 
+// The whole URL, unlike SameRestApi: two seeds behind one reverse proxy differ only by their path prefix.
 bool IsSeed(const ClusterTarget& cluster, const BaseUrl& url) {
   for (const BaseUrl& seed : cluster.seeds) {
-    if (seed.ToString() == url.ToString()) return true;
+    if (seed == url) return true;
   }
   return false;
 }
