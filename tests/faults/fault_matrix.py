@@ -31,7 +31,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exporter_proc import Exporter, parse_logfmt, value  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import Exporter, parse_logfmt, value  # noqa: E402
 from fault_server import FaultServer, default_bodies, dumps, load_fixture, TESTDATA  # noqa: E402
 
 STALLS = ("stall_before_headers", "stall_mid_body", "slow_drip")
