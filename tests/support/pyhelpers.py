@@ -1,8 +1,8 @@
 """Python helpers shared by the tests and the benchmarks: free ports, the real exporter as a child process, its
 exposition and logs, golden files.
 
-Imported by tests/faults/, tests/rules/, tests/dashboards/, tests/web/, tests/packaging/ and bench/, each
-of which puts this directory on sys.path first (so a fresh clone runs them as they are). Python 3 standard
+Imported by tests/faults/, tests/rules/, tests/dashboards/, tests/web/, tests/packaging/, tests/e2e/ and bench/,
+each of which puts this directory on sys.path first (so a fresh clone runs them as they are). Python 3 standard
 library only.
 
 Exporter: the binary on a free 127.0.0.1 port, every stderr line (logfmt) kept with its arrival time, scraped over
