@@ -92,8 +92,6 @@ class HttpClient {
   // GetAll() calls in progress in the whole process (after CancelAll: those still winding down).
   static int CallsInProgress();
 
-  const HttpClientOptions& options() const { return options_; }
-
  private:
   HttpClientOptions options_;
 };

@@ -19,6 +19,14 @@ namespace {
 
 constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
+// ScrapeDeadline's numbers (the header states the rule). A header above an hour is taken as an hour: no scrape
+// waits longer, and the arithmetic below stays far from overflowing a steady_clock duration.
+constexpr double kMaxScrapeTimeoutSeconds = 3600;
+// Time kept for serializing and sending the answer: this share of the timeout, within [min, max] seconds.
+constexpr double kSendMarginShare = 0.1;
+constexpr double kMinSendMarginSeconds = 0.1;
+constexpr double kMaxSendMarginSeconds = 0.5;
+
 std::string_view Reason(int status) {
   switch (status) {
     case 200:
@@ -90,10 +98,9 @@ std::chrono::steady_clock::time_point ScrapeDeadline(std::chrono::steady_clock::
   if (header != nullptr) {
     char* end = nullptr;
     const double value = std::strtod(header, &end);
-    if (end != header && std::isfinite(value) && value > 0) seconds = std::min(value, 3600.0);
+    if (end != header && std::isfinite(value) && value > 0) seconds = std::min(value, kMaxScrapeTimeoutSeconds);
   }
-  // Time left for serializing and sending the answer: 10 %, within [0.1 s, 0.5 s].
-  const double margin = std::clamp(seconds * 0.1, 0.1, 0.5);
+  const double margin = std::clamp(seconds * kSendMarginShare, kMinSendMarginSeconds, kMaxSendMarginSeconds);
   const double budget = std::max(seconds - margin, seconds / 2);
   return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(budget));
 }

@@ -18,7 +18,7 @@ build_pkgs=(
 # What build/patroni_exporter links directly (ldd), plus the CA bundle for HTTPS to Patroni.
 # tests/packaging/check_runtime_libs.py keeps this list equal to what the binary loads.
 runtime_pkgs=(
-  libcivetweb1 libcurl4 libpq5 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
+  libcivetweb1 libcurl4 libpq5 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
   libssl3 libcrypt1 ca-certificates
 )
 # The local lab: a real Patroni cluster (Patroni 3.0.2 or 4.0 + etcd 3.4 + PostgreSQL 15) and promtool; for the

@@ -1,5 +1,6 @@
 #include "collectors/patroni/node_status_translate.h"
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/postgres_state.h"
 
 namespace patroni_exporter {
@@ -124,10 +125,12 @@ void TranslateNodeStatus(const NodeStatus& s, const std::string& member_name, co
   // Bounded: a restart after a big configuration change must not explode into thousands of series.
   constexpr std::size_t kMaxReasons = 20;
   constexpr std::size_t kMaxValue = 64;
+  const std::string reason_help =
+      "A parameter waiting for a restart, with its current and pending value (Patroni 3.3+; at most " +
+      std::to_string(kMaxReasons) + ").";
   for (std::size_t i = 0; i < s.pending_restart_reason.size() && i < kMaxReasons; ++i) {
     const auto& r = s.pending_restart_reason[i];
-    out->AddInfo("patroni_pending_restart_reason_info",
-                 "A parameter waiting for a restart, with its current and pending value (Patroni 3.3+; at most 20).",
+    out->AddInfo("patroni_pending_restart_reason_info", reason_help,
                  {{"scope", s.scope},
                   {"name", member_name},
                   {"parameter", TruncateUtf8(r.parameter, kMaxValue)},

@@ -19,6 +19,7 @@ struct PatroniCollector::Scrape {
   explicit Scrape(const std::vector<ClusterTarget>& clusters)
       : plan(clusters),
         views(clusters.size()),
+        listed(clusters.size()),
         speaker(clusters.size()),
         answered_scope(clusters.size()),
         scope(clusters.size()) {}
@@ -29,6 +30,7 @@ struct PatroniCollector::Scrape {
   std::vector<std::size_t> seed_cluster_slots;
   std::set<std::size_t> valid_cluster_slots;                            // /cluster slots whose answer parsed
   std::vector<std::optional<ClusterView>> views;                        // per cluster: the first valid /cluster
+  std::vector<std::vector<ListedMember>> listed;                        // per cluster: its view's members, parsed
   std::vector<std::optional<std::size_t>> speaker;                      // per cluster: the slot whose /cluster won
   std::vector<std::optional<std::string>> answered_scope;               // per cluster: a scope a /patroni answer named
   std::vector<std::optional<std::string>> scope;                        // per cluster: the view's resolved scope
@@ -38,9 +40,10 @@ struct PatroniCollector::Scrape {
 
 namespace {
 
+// The whole URL, unlike SameRestApi: two seeds behind one reverse proxy differ only by their path prefix.
 bool IsSeed(const ClusterTarget& cluster, const BaseUrl& url) {
   for (const BaseUrl& seed : cluster.seeds) {
-    if (seed.ToString() == url.ToString()) return true;
+    if (seed == url) return true;
   }
   return false;
 }
@@ -69,6 +72,7 @@ void PatroniCollector::PickViews(Scrape* s, const std::vector<std::size_t>& indi
     const std::size_t c = s->plan.slot(i).cluster;
     if (!s->views[c]) {
       s->views[c] = std::move(view);
+      s->listed[c] = ListedMembers(*s->views[c]);  // once per scrape: EmitMembers and EmitClusters read it
       s->speaker[c] = i;
     }
   }
@@ -154,7 +158,7 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
   std::vector<std::set<std::string>> listed_now(options_.clusters.size());
   for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
     if (!s->views[c]) continue;
-    for (const ListedMember& m : ListedMembers(*s->views[c])) {
+    for (const ListedMember& m : s->listed[c]) {
       if (m.api_url) listed_now[c].insert(m.api_url->HostPort());
     }
   }
@@ -228,7 +232,7 @@ void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
                                       "skipped"};
       continue;
     }
-    directory_->ObserveCluster(cluster.name, *s->scope[c], ListedMembers(*s->views[c]), s->now);
+    directory_->ObserveCluster(cluster.name, *s->scope[c], s->listed[c], s->now);
     if (options_.cluster_view) TranslateCluster(*s->views[c], *s->scope[c], out);
     if (!cluster.discovery) continue;
     for (const ClusterMember& m : s->views[c]->members) {

@@ -31,7 +31,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exporter_proc import Exporter, parse_logfmt, value  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import Exporter, parse_logfmt, value  # noqa: E402
 from fault_server import FaultServer, default_bodies, dumps, load_fixture, TESTDATA  # noqa: E402
 
 STALLS = ("stall_before_headers", "stall_mid_body", "slow_drip")
@@ -151,7 +152,7 @@ def transport_cases():
     big = text.replace(f'"location":{doc["xlog"]["location"]}', '"location":18446744073709551616', 1)
 
     def big_check(samples):
-        # Printed with 16 significant digits, as prometheus-cpp does (collectors/metric_set.cc).
+        # Printed with 16 significant digits, as prometheus-cpp does (collectors/exposition.cc).
         v = value(samples, "patroni_xlog_location")
         return None if v is not None and abs(v - 2.0**64) / 2.0**64 < 1e-15 else f"patroni_xlog_location is {v}"
 

@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "collectors/exposition.h"
 #include "collectors/http_client.h"
 #include "collectors/metric_set.h"
 #include "collectors/patroni/patroni_collector.h"

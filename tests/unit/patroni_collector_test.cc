@@ -9,6 +9,7 @@
 #include <atomic>
 #include <thread>
 
+#include "collectors/exposition.h"
 #include "exporter/scraper.h"
 #include "tests/support/fake_http_server.h"
 #include "tests/support/testdata.h"
@@ -383,7 +384,8 @@ TEST_F(PatroniCollectorTest, AClusterWithoutScopeTakesTheScopeItsMemberNamedBefo
   const std::string patroni_body = Fixture("patroni_baseline-primary_v3.0.2.json");
   FakeHttpServer server([&](const RecordedRequest& req) {
     if (req.path == "/cluster") return FakeReply{.body = cluster_body};
-    if (req.path == "/patroni") return patroni_down ? FakeReply{.status = 503, .body = "{}"} : FakeReply{.body = patroni_body};
+    if (req.path == "/patroni")
+      return patroni_down ? FakeReply{.status = 503, .body = "{}"} : FakeReply{.body = patroni_body};
     return FakeReply{.status = 404, .body = "{}"};
   });
   cluster_body = ClusterBody({{"node1", server.url()}});

@@ -25,6 +25,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import free_port, wait_healthy  # noqa: E402
+
 CERTS = None
 
 
@@ -39,16 +42,11 @@ class Exporter:
         self.proc = subprocess.Popen(argv + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait_listening(self, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.05)
-        return False
+        try:
+            wait_healthy(self.port, self.proc, timeout, tls=True)  # accepting connections; TLS or not
+            return True
+        except RuntimeError:
+            return False
 
     def stop(self):
         if self.proc.poll() is None:
@@ -65,12 +63,6 @@ class Exporter:
 
     def __exit__(self, *exc):
         self.stop()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def curl(url, *options, timeout=10):
