@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -24,6 +26,7 @@
 #include "exporter/config.h"
 #include "exporter/http_server.h"
 #include "exporter/scraper.h"
+#include "exporter/systemd_socket.h"
 #include "exporter/wiring.h"
 
 using namespace patroni_exporter;
@@ -34,9 +37,7 @@ namespace {
 // civetweb.c, compiled into Debian's libcivetweb) and reads its stop flag only between two polls, so mg_stop()
 // alone takes up to 2 s. A connection to our own port ends the poll at once; it is closed unsent, so the worker
 // that may pick it up reads an empty request and moves on.
-void WakeListener(const std::string& listen_address, int port) {
-  std::string host = listen_address.substr(0, listen_address.rfind(':'));
-  if (host.empty() || host == "0.0.0.0" || host == "localhost") host = "127.0.0.1";
+void WakeListener(const std::string& host, int port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
@@ -49,8 +50,9 @@ void WakeListener(const std::string& listen_address, int port) {
 }
 
 // mg_stop() with WakeListener() every 50 ms until it returns (one wake-up can land before the stop flag is set).
-void StopServer(std::unique_ptr<HttpServer> server, const std::string& listen_address) {
+void StopServer(std::unique_ptr<HttpServer> server) {
   const int port = server->port();
+  const std::string host = server->local_host();
   std::mutex mutex;
   std::condition_variable done_cv;
   bool done = false;
@@ -58,7 +60,7 @@ void StopServer(std::unique_ptr<HttpServer> server, const std::string& listen_ad
     std::unique_lock<std::mutex> lock(mutex);
     while (!done) {
       lock.unlock();
-      WakeListener(listen_address, port);
+      WakeListener(host, port);
       lock.lock();
       done_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; });
     }
@@ -70,6 +72,15 @@ void StopServer(std::unique_ptr<HttpServer> server, const std::string& listen_ad
   }
   done_cv.notify_one();
   waker.join();
+}
+
+std::string JoinListenAddresses(const Config& config) {
+  std::string joined;
+  for (const std::string& address : config.listen_addresses) {
+    if (!joined.empty()) joined += ',';
+    joined += address;
+  }
+  return joined;
 }
 
 }  // namespace
@@ -100,28 +111,40 @@ int main(int argc, char** argv) {
   }
   mg_init_library(0);
 
-  // Block the termination signals in every thread (threads inherit the mask) and take them in sigwait below,
-  // so no worker thread is interrupted by them.
+  // Block the termination and reload signals in every thread (threads inherit the mask) and take them in sigwait
+  // below, so no worker thread is interrupted by them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  Components components = BuildComponents(config);
-  HttpServerOptions web;
-  web.listening_ports = config.civetweb_ports;
-  web.telemetry_path = config.telemetry_path;
-  web.default_scrape_timeout = config.default_scrape_timeout;
-  web.threads = config.web_threads;
-  web.web = config.web;
   std::string error;
+  // First: with --web.systemd-socket this takes the inherited sockets, and a bad one is a start-up error.
+  const std::optional<HttpServerOptions> web = BuildServerOptions(config, &error);
+  if (!web) {
+    Log(LogLevel::kError, "cannot start HTTP server", {{"err", error}});
+    return 1;
+  }
+  Components components = BuildComponents(config);
   std::unique_ptr<HttpServer> server =
-      HttpServer::Start(web, components.scraper.get(), components.prober.get(), &error);
+      HttpServer::Start(*web, components.scraper.get(), components.prober.get(), &error);
   if (!server) {
     Log(LogLevel::kError, "cannot start HTTP server", {{"err", error}});
     return 1;
+  }
+  if (config.systemd_socket) {
+    // Each inherited socket is taken over at CivetWeb's bind() (exporter/systemd_socket.h); one that was not would
+    // mean CivetWeb listens on a socket of its own beside systemd's, which nobody connects to.
+    const int sockets = 1 + static_cast<int>(std::count(web->listening_ports.begin(), web->listening_ports.end(), ','));
+    if (AdoptedSystemdSockets() != sockets) {
+      Log(LogLevel::kError, "cannot start HTTP server",
+          {{"err", "CivetWeb did not take over systemd's sockets (" + std::to_string(AdoptedSystemdSockets()) + " of " +
+                       std::to_string(sockets) + ")"}});
+      return 1;
+    }
   }
   std::string targets;
   for (const ClusterTarget& cluster : config.clusters) {
@@ -135,7 +158,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "patroni_exporter started",
       {{"version", kVersion},
        {"revision", kRevision},
-       {"address", config.listen_address},
+       {"address", config.systemd_socket ? "systemd:" + web->listening_ports : JoinListenAddresses(config)},
        {"telemetry_path", config.telemetry_path},
        {"targets", targets}});
 
@@ -153,8 +176,12 @@ int main(int argc, char** argv) {
         {{"flag", "--patroni.insecure-skip-verify"}});
   }
 
+  // SIGHUP (systemctl reload): reread --web.config.file; the flags stay as they are.
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    Log(LogLevel::kInfo, "SIGHUP: rereading the web config");
+    server->ReloadWebConfig();
+  }
   const auto stopping = std::chrono::steady_clock::now();
   Log(LogLevel::kInfo, "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   // Scrapes in flight give up their Patroni requests (within ~100 ms) and answer with what they have, so the
@@ -167,7 +194,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  StopServer(std::move(server), config.listen_address);
+  StopServer(std::move(server));
   components = Components{};
   mg_exit_library();
   curl_global_cleanup();

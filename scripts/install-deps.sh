@@ -28,6 +28,7 @@ lab_pkgs=(
   patroni etcd-server etcd-client python3-etcd postgresql-15 postgresql-client-15
   prometheus curl procps python3
   python3-yaml file prometheus-alertmanager
+  systemd openssl  # systemd-socket-activate and openssl's CLI for tests/web/web_endpoint_test.py (systemd-socket, reload)
   python3-idna   # urllib3 needs it for patronictl and members' REST calls with client certificates (LAB_TLS=1)
   # Patroni 4 for LAB_PATRONI=4 (scripts/lab.sh) is Debian 13's pure-Python package, unpacked, never installed:
   # what it imports comes from Debian 12. Its package depends on python3-ydiff, which Debian 12 does not have;
