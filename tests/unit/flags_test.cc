@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "exporter/config.h"
+#include "exporter/systemd_socket.h"
 
 namespace patroni_exporter {
 namespace {
@@ -280,6 +281,33 @@ TEST(DurationTest, FormatReadsBack) {
   }
   EXPECT_EQ(FormatDuration(std::chrono::seconds(90)), "1m30s");
   EXPECT_EQ(FormatDuration(std::chrono::hours(168)), "168h");
+}
+
+TEST(SystemdSocketTest, ListenFdsAsSdListenFdsReadsThem) {
+  std::string error;
+  const std::optional<std::vector<int>> two = ParseListenFds("4242", "2", 4242, &error);
+  ASSERT_TRUE(two) << error;
+  EXPECT_EQ(*two, (std::vector<int>{3, 4}));
+  struct Bad {
+    const char* pid;
+    const char* fds;
+    std::string error;
+  };
+  for (const Bad& bad : {
+           Bad{nullptr, "1", "LISTEN_PID and LISTEN_FDS are not set (start it from a .socket unit)"},
+           Bad{"4242", nullptr, "LISTEN_PID and LISTEN_FDS are not set (start it from a .socket unit)"},
+           Bad{"4243", "1", "the sockets are meant for process 4243, not 4242 (LISTEN_PID)"},
+           Bad{"4242", "0", "LISTEN_FDS is 0, expected 1 to 64"},
+           Bad{"4242", "65", "LISTEN_FDS is 65, expected 1 to 64"},
+           Bad{"4242", "-1", "LISTEN_PID \"4242\" or LISTEN_FDS \"-1\" is not a number"},
+           Bad{"", "1", "LISTEN_PID \"\" or LISTEN_FDS \"1\" is not a number"},
+           Bad{"4242x", "1", "LISTEN_PID \"4242x\" or LISTEN_FDS \"1\" is not a number"},
+           Bad{"4242", "99999999999", "LISTEN_PID \"4242\" or LISTEN_FDS \"99999999999\" is not a number"},
+       }) {
+    error.clear();
+    EXPECT_FALSE(ParseListenFds(bad.pid, bad.fds, 4242, &error));
+    EXPECT_EQ(error, "--web.systemd-socket: " + bad.error);
+  }
 }
 
 }  // namespace
