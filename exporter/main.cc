@@ -83,6 +83,73 @@ std::string JoinListenAddresses(const Config& config) {
   return joined;
 }
 
+void TuneMalloc() {
+  // Each CivetWeb worker otherwise grows its own glibc arena: RSS doubles for no speed (docs/performance.md).
+  // One arena: a scrape allocates on a worker and on the seeds' fetch thread, and two arenas each grew to the
+  // scrape's peak (500 members: 58 MB RSS with 2 arenas, 33-35 MB with 1, same CPU; docs/performance.md).
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
+  // glibc raises its mmap threshold to the size of every mmapped block freed (up to 32 MiB), so after one large
+  // body (the 8 MiB cap) later large buffers come from the heap and stay there: the fault matrix saw RSS go from
+  // 16 to 33 MB after its 100 MB bodies, on some runs only. A fixed threshold turns that adjustment off: buffers of
+  // 256 KiB and more are mapped and go back to the kernel when freed (a 1000-member /cluster is about 0.5 MB).
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
+// "" when CivetWeb took over every socket systemd passed (exporter/systemd_socket.h); one it did not would mean
+// CivetWeb listens on a socket of its own beside systemd's, which nobody connects to.
+std::string CheckSystemdSockets(const HttpServerOptions& web) {
+  const int sockets = 1 + static_cast<int>(std::count(web.listening_ports.begin(), web.listening_ports.end(), ','));
+  if (AdoptedSystemdSockets() == sockets) return "";
+  return "CivetWeb did not take over systemd's sockets (" + std::to_string(AdoptedSystemdSockets()) + " of " +
+         std::to_string(sockets) + ")";
+}
+
+void LogStarted(const Config& config, const HttpServerOptions& web) {
+  std::string targets;
+  for (const ClusterTarget& cluster : config.clusters) {
+    for (const BaseUrl& url : cluster.seeds) {
+      // Appended piece by piece: GCC 12 at -O3 in C++20 mode reports a bogus -Wrestrict overlap for
+      // `"," + std::string` (libstdc++'s operator+ prepends in place).
+      if (!targets.empty()) targets += ',';
+      targets += url.ToString();
+    }
+  }
+  Log(LogLevel::kInfo, "patroni_exporter started",
+      {{"version", kVersion},
+       {"revision", kRevision},
+       {"address", config.systemd_socket ? "systemd:" + web.listening_ports : JoinListenAddresses(config)},
+       {"telemetry_path", config.telemetry_path},
+       {"targets", targets}});
+
+  // Said at every start, not just once in the docs: with verification off, anyone on the path can pose as Patroni.
+  bool warned_insecure = false;
+  for (const ClusterTarget& cluster : config.clusters) {
+    if (cluster.tls.insecure_skip_verify) {
+      Log(LogLevel::kWarn, "TLS verification of Patroni's certificate is off (insecure_skip_verify)",
+          {{"cluster", cluster.name}});
+      warned_insecure = true;
+    }
+  }
+  if (config.patroni_tls.insecure_skip_verify && !warned_insecure) {  // then it only applies to /probe targets
+    Log(LogLevel::kWarn, "TLS verification of Patroni's certificate is off for /probe targets",
+        {{"flag", "--patroni.insecure-skip-verify"}});
+  }
+}
+
+// Shutdown, before mg_stop(): cancel the requests to Patroni and let the scrapes answer.
+void DrainScrapes(std::chrono::steady_clock::time_point stopping) {
+  // Scrapes in flight give up their Patroni requests (within ~100 ms) and answer with what they have, so the
+  // workers mg_stop() joins are free at once even while a target stalls.
+  HttpClient::CancelAll();
+  // CivetWeb refuses writes once mg_stop() has begun: give those scrapes a moment to send their answer (the
+  // cancelled calls end within ~100 ms, the answer follows within a few ms), at most 1 s.
+  const auto drain_until = stopping + std::chrono::seconds(1);
+  while (HttpClient::CallsInProgress() > 0 && std::chrono::steady_clock::now() < drain_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,16 +160,7 @@ int main(int argc, char** argv) {
   }
   const Config& config = *flags.config;
   ConfigureLogging(config.log_level, config.log_format);
-
-  // Each CivetWeb worker otherwise grows its own glibc arena: RSS doubles for no speed (docs/performance.md).
-  // One arena: a scrape allocates on a worker and on the seeds' fetch thread, and two arenas each grew to the
-  // scrape's peak (500 members: 58 MB RSS with 2 arenas, 33-35 MB with 1, same CPU; docs/performance.md).
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
-  // glibc raises its mmap threshold to the size of every mmapped block freed (up to 32 MiB), so after one large
-  // body (the 8 MiB cap) later large buffers come from the heap and stay there: the fault matrix saw RSS go from
-  // 16 to 33 MB after its 100 MB bodies, on some runs only. A fixed threshold turns that adjustment off: buffers of
-  // 256 KiB and more are mapped and go back to the kernel when freed (a 1000-member /cluster is about 0.5 MB).
-  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  TuneMalloc();
 
   // Both libraries initialise global state that is not thread-safe: do it while only this thread exists.
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -131,50 +189,13 @@ int main(int argc, char** argv) {
   Components components = BuildComponents(config);
   std::unique_ptr<HttpServer> server =
       HttpServer::Start(*web, components.scraper.get(), components.prober.get(), &error);
-  if (!server) {
+  if (server != nullptr && config.systemd_socket) error = CheckSystemdSockets(*web);
+  if (server == nullptr || !error.empty()) {
     Log(LogLevel::kError, "cannot start HTTP server", {{"err", error}});
     return 1;
   }
-  if (config.systemd_socket) {
-    // Each inherited socket is taken over at CivetWeb's bind() (exporter/systemd_socket.h); one that was not would
-    // mean CivetWeb listens on a socket of its own beside systemd's, which nobody connects to.
-    const int sockets = 1 + static_cast<int>(std::count(web->listening_ports.begin(), web->listening_ports.end(), ','));
-    if (AdoptedSystemdSockets() != sockets) {
-      Log(LogLevel::kError, "cannot start HTTP server",
-          {{"err", "CivetWeb did not take over systemd's sockets (" + std::to_string(AdoptedSystemdSockets()) + " of " +
-                       std::to_string(sockets) + ")"}});
-      return 1;
-    }
-  }
-  std::string targets;
-  for (const ClusterTarget& cluster : config.clusters) {
-    for (const BaseUrl& url : cluster.seeds) {
-      // Appended piece by piece: GCC 12 at -O3 in C++20 mode reports a bogus -Wrestrict overlap for
-      // `"," + std::string` (libstdc++'s operator+ prepends in place).
-      if (!targets.empty()) targets += ',';
-      targets += url.ToString();
-    }
-  }
-  Log(LogLevel::kInfo, "patroni_exporter started",
-      {{"version", kVersion},
-       {"revision", kRevision},
-       {"address", config.systemd_socket ? "systemd:" + web->listening_ports : JoinListenAddresses(config)},
-       {"telemetry_path", config.telemetry_path},
-       {"targets", targets}});
 
-  // Said at every start, not just once in the docs: with verification off, anyone on the path can pose as Patroni.
-  bool warned_insecure = false;
-  for (const ClusterTarget& cluster : config.clusters) {
-    if (cluster.tls.insecure_skip_verify) {
-      Log(LogLevel::kWarn, "TLS verification of Patroni's certificate is off (insecure_skip_verify)",
-          {{"cluster", cluster.name}});
-      warned_insecure = true;
-    }
-  }
-  if (config.patroni_tls.insecure_skip_verify && !warned_insecure) {  // then it only applies to /probe targets
-    Log(LogLevel::kWarn, "TLS verification of Patroni's certificate is off for /probe targets",
-        {{"flag", "--patroni.insecure-skip-verify"}});
-  }
+  LogStarted(config, *web);
 
   // SIGHUP (systemctl reload): reread --web.config.file; the flags stay as they are.
   int received = 0;
@@ -184,16 +205,7 @@ int main(int argc, char** argv) {
   }
   const auto stopping = std::chrono::steady_clock::now();
   Log(LogLevel::kInfo, "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  // Scrapes in flight give up their Patroni requests (within ~100 ms) and answer with what they have, so the
-  // workers mg_stop() joins are free at once even while a target stalls.
-  HttpClient::CancelAll();
-  // CivetWeb refuses writes once mg_stop() has begun: give those scrapes a moment to send their answer (the
-  // cancelled calls end within ~100 ms, the answer follows within a few ms), at most 1 s.
-  const auto drain_until = stopping + std::chrono::seconds(1);
-  while (HttpClient::CallsInProgress() > 0 && std::chrono::steady_clock::now() < drain_until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  DrainScrapes(stopping);
   StopServer(std::move(server));
   components = Components{};
   mg_exit_library();
