@@ -71,7 +71,7 @@ struct Config {
   std::vector<std::string> probe_allowed_targets;
 
   std::vector<std::string> listen_addresses = {kDefaultListenAddress};  // as given, each once
-  std::string civetweb_ports = "9547";  // the same, in CivetWeb's "listening_ports" syntax (comma-separated)
+  std::string civetweb_ports;  // the same in CivetWeb's "listening_ports" syntax, comma-separated (ParseFlags sets it)
   // --web.systemd-socket: listen on the sockets systemd passes (LISTEN_FDS) instead; listen_addresses unused.
   bool systemd_socket = false;
   std::string telemetry_path = kDefaultTelemetryPath;

@@ -12,6 +12,7 @@
 
 #include "exporter/config.h"
 #include "exporter/systemd_socket.h"
+#include "exporter/wiring.h"
 
 namespace patroni_exporter {
 namespace {
@@ -281,6 +282,34 @@ TEST(DurationTest, FormatReadsBack) {
   }
   EXPECT_EQ(FormatDuration(std::chrono::seconds(90)), "1m30s");
   EXPECT_EQ(FormatDuration(std::chrono::hours(168)), "168h");
+}
+
+TEST(WiringTest, ServerOptionsFollowTheFlags) {
+  const FlagsResult r = Parse({"--web.listen-address=127.0.0.1:19547,:19548", "--web.threads=3",
+                               "--web.telemetry-path=/m", "--web.default-scrape-timeout=1m30s"});
+  ASSERT_TRUE(r.config) << r.output;
+  std::string error;
+  const std::optional<HttpServerOptions> web = BuildServerOptions(*r.config, &error);
+  ASSERT_TRUE(web) << error;
+  EXPECT_EQ(web->listening_ports, "127.0.0.1:19547,19548");
+  EXPECT_EQ(web->threads, 3);
+  EXPECT_EQ(web->telemetry_path, "/m");
+  EXPECT_EQ(web->default_scrape_timeout, std::chrono::seconds(90));
+  EXPECT_TRUE(web->web_config_file.empty());
+  EXPECT_FALSE(web->web.tls);
+  // The endpoint's fixed bounds stay what they were.
+  EXPECT_EQ(web->request_timeout_ms, 10000);
+  EXPECT_EQ(web->max_request_size, 8192);
+}
+
+TEST(WiringTest, SystemdSocketWithoutSystemdIsAStartError) {
+  unsetenv("LISTEN_PID");
+  unsetenv("LISTEN_FDS");
+  const FlagsResult r = Parse({"--web.systemd-socket"});
+  ASSERT_TRUE(r.config) << r.output;
+  std::string error;
+  EXPECT_FALSE(BuildServerOptions(*r.config, &error));
+  EXPECT_EQ(error, "--web.systemd-socket: LISTEN_PID and LISTEN_FDS are not set (start it from a .socket unit)");
 }
 
 TEST(SystemdSocketTest, ListenFdsAsSdListenFdsReadsThem) {
