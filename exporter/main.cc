@@ -24,6 +24,7 @@
 #include "collectors/log.h"
 #include "exporter/build_info.h"
 #include "exporter/config.h"
+#include "exporter/health_check.h"
 #include "exporter/http_server.h"
 #include "exporter/scraper.h"
 #include "exporter/systemd_socket.h"
@@ -153,6 +154,8 @@ void DrainScrapes(std::chrono::steady_clock::time_point stopping) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The image's health check (exporter/health_check.h): a subcommand, decided before any flag is parsed.
+  if (argc >= 2 && std::string(argv[1]) == "healthcheck") return RunHealthCheck(argc, argv);
   const FlagsResult flags = ParseFlags(argc, argv);
   if (!flags.config) {
     std::fputs(flags.output.c_str(), flags.exit_code == 0 ? stdout : stderr);
