@@ -94,6 +94,21 @@ TEST(FlagsTest, FlagBeatsItsVariable) {
   EXPECT_EQ(r.config->civetweb_ports, "19548");
 }
 
+TEST(FlagsTest, SwitchVariablesTakeTheUsualWords) {
+  for (const char* on : {"true", "1", "on", "yes"}) {
+    ScopedEnv env({{"PATRONI_EXPORTER_COLLECTOR_HEALTH", on}});
+    const FlagsResult r = Parse({});
+    ASSERT_TRUE(r.config) << on << ": " << r.output;
+    EXPECT_TRUE(r.config->health_collector) << on;
+  }
+  for (const char* off : {"false", "0", "off", "no"}) {
+    ScopedEnv env({{"PATRONI_EXPORTER_COLLECTOR_CLUSTER", off}});
+    const FlagsResult r = Parse({});
+    ASSERT_TRUE(r.config) << off << ": " << r.output;
+    EXPECT_FALSE(r.config->cluster_collector) << off;
+  }
+}
+
 TEST(FlagsTest, EmptyVariableCountsAsUnset) {
   ScopedEnv env({{"PATRONI_EXPORTER_PATRONI_TIMEOUT", ""}});
   const FlagsResult r = Parse({});
