@@ -29,6 +29,7 @@ lab_pkgs=(
   prometheus curl procps python3
   python3-yaml file prometheus-alertmanager
   jsonnet   # renders the monitoring mixin (mixin/render.py); ctest mixin_rendered checks rules/ and dashboards/ against it
+  systemd openssl  # systemd-socket-activate and openssl's CLI for tests/web/web_endpoint_test.py (systemd-socket, reload)
   python3-idna   # urllib3 needs it for patronictl and members' REST calls with client certificates (LAB_TLS=1)
   # The Kubernetes examples' offline checks: `kubectl kustomize` (kubectl 1.20) and the CRD schema subsets.
   kubernetes-client python3-jsonschema

@@ -48,7 +48,7 @@ def help_flags(exporter):
         m = re.match(r"^([^\s{=]+)(\{[^}]*\})?(?:=(\S+))?", first)
         names, default = m.group(1), m.group(3)
         if default is None and len(line.split()) > 1:
-            # "--patroni.timeout TEXT=5s": the default follows the value type.
+            # "--patroni.timeout DURATION=5s": the default follows the value type.
             m2 = re.match(r"^[A-Z]+=(\S+)", line.split()[1])
             if m2:
                 default = m2.group(1)
