@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "collectors/log.h"
+#include "collectors/patroni/request_plan.h"
 #include "collectors/postgres/pg_session.h"
 #include "exporter/build_info.h"
 
@@ -376,8 +377,11 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
                "Failover history from GET /history, once per cluster")
       ->default_str("true");
   app.add_flag("--collector.health,!--no-collector.health", config.health_collector,
-               "Verdicts of Patroni's health endpoints per member (7 more GETs per member and scrape)")
+               "Verdicts of Patroni's health endpoints per member (12 more GETs per member and scrape)")
       ->default_str("false");
+  app.add_option("--collector.health.max-lag", config.health_max_lag,
+                 "With --collector.health, also ask /replica, /async and /readiness with ?lag=MAX_LAG (bytes, or "
+                 "with kB, MB, GB, TB as Patroni reads it: 3 more GETs per member). Empty: no ?lag= forms");
   app.add_option("--postgres.dsn-template", config.postgres_dsn_template,
                  "libpq connection string for each member's PostgreSQL (host and port come from /cluster); no "
                  "password: use PGPASSWORD or passfile=. Empty: no PostgreSQL collector");
@@ -444,6 +448,10 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
     std::string error;
     if (!ValidRegex(pattern, &error)) return Fail("--probe.allowed-target: " + error);
     config.probe_allowed_targets.push_back(pattern);
+  }
+  if (!config.health_max_lag.empty() && !ValidHealthMaxLag(config.health_max_lag)) {
+    return Fail("--collector.health.max-lag \"" + config.health_max_lag +
+                "\" must be a number of bytes, optionally followed by B, kB, MB, GB or TB (e.g. 1048576, 16MB)");
   }
   const std::optional<std::size_t> parallel = max_parallel.find_first_not_of("0123456789") == std::string::npos &&
                                                       !max_parallel.empty() && max_parallel.size() < 6
