@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "collectors/log.h"
+#include "collectors/patroni/request_plan.h"
 #include "collectors/postgres/pg_session.h"
 #include "exporter/build_info.h"
 
@@ -485,7 +486,11 @@ void RegisterCollectorFlags(CLI::App* app, FlagValues* v) {
             "Patroni's dynamic configuration from GET /config, once per cluster");
   AddSwitch(app, "collector.history", &c.history_collector, "Failover history from GET /history, once per cluster");
   AddSwitch(app, "collector.health", &c.health_collector,
-            "Verdicts of Patroni's health endpoints per member (7 more GETs per member and scrape)");
+            "Verdicts of Patroni's health endpoints per member (12 more GETs per member and scrape)");
+  app->add_option("--collector.health.max-lag", c.health_max_lag,
+                  "With --collector.health, also ask /replica, /async and /readiness with ?lag=MAX_LAG (bytes, or "
+                  "with kB, MB, GB, TB as Patroni reads it: 3 more GETs per member). Empty: no ?lag= forms")
+      ->type_name("LAG");
   app->add_option("--postgres.dsn-template", c.postgres_dsn_template,
                   "libpq connection string for each member's PostgreSQL (host and port come from /cluster); no "
                   "password: use PGPASSWORD or passfile=. Empty: no PostgreSQL collector")
@@ -609,6 +614,10 @@ std::string ValidateClusters(const FlagValues& v, Config* config) {
     std::string error;
     if (!ValidRegex(pattern, &error)) return "--probe.allowed-target: " + error;
     config->probe_allowed_targets.push_back(pattern);
+  }
+  if (!config->health_max_lag.empty() && !ValidHealthMaxLag(config->health_max_lag)) {
+    return "--collector.health.max-lag \"" + config->health_max_lag +
+           "\" must be a number of bytes, optionally followed by B, kB, MB, GB or TB (e.g. 1048576, 16MB)";
   }
   if (!config->postgres_dsn_template.empty()) {
     const std::string reason = CheckConninfo(config->postgres_dsn_template);

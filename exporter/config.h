@@ -62,6 +62,7 @@ struct Config {
   bool config_collector = true;
   bool history_collector = true;
   bool health_collector = false;
+  std::string health_max_lag;  // --collector.health.max-lag: empty, or ValidHealthMaxLag (request_plan.h)
   // PostgreSQL's own replication view (collectors/postgres/): on when a DSN template is given.
   std::string postgres_dsn_template;
   bool process_collector = true;  // --collector.process and not --web.disable-exporter-metrics

@@ -31,6 +31,7 @@ Components BuildComponents(const Config& config) {
   patroni.config_view = config.config_collector;
   patroni.history_view = config.history_collector;
   patroni.health_view = config.health_collector;
+  patroni.health_max_lag = config.health_max_lag;
 
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<PatroniCollector>(patroni, components.client, directory,

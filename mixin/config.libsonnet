@@ -32,6 +32,10 @@
       postgresNotRunning: '5m',  // PatroniPostgresNotRunning, warning: any other state than running
       dcsUnreachable: '30s',
       failsafeActive: '1m',
+      redundancyLost: '5m',
+      memberDisappeared: '1m',
+      watchdogFailed: '5m',
+      systemIdentifierMismatch: '5m',
       exporterTargetDown: '2m',  // endpoints /patroni and /cluster
       exporterPostgresDown: '2m',  // endpoint postgres
       missingPrivileges: '10m',
@@ -40,6 +44,7 @@
       replayLagBytesCritical: '2m',  // critical, source postgres
       replayLagSecondsWarning: '5m',  // warning, source postgres
       replicaNotStreaming: '2m',
+      replayPaused: '30m',
       timelineMismatch: '5m',
       syncStandbyMissingStrict: '2m',  // PatroniSyncStandbyMissing, critical: synchronous_mode strict
       syncStandbyMissing: '2m',  // warning: on, quorum
@@ -48,6 +53,7 @@
       pendingRestart: '1h',
       paused: '1h',
       failoverOccurred: '0s',  // info: fires at once, resolves failoverWindow after the switch
+      failoverFlapping: '0s',  // fires at once: flappingSwitches switches within flappingWindow
       configChanged: '0s',  // info: fires at once, resolves configChangeWindow after the change
     },
 
@@ -71,6 +77,11 @@
       failoverWindow: '15m',
       failoverWindowSeconds: 900,
       configChangeWindow: '15m',
+      // PatroniFailoverFlapping: this many timeline switches within this window.
+      flappingSwitches: 3,
+      flappingWindow: '1h',
+      // How long PatroniMemberDisappeared remembers a member that left the cluster view.
+      memberMemory: '6h',
     },
 
     // Dashboards: tags, refresh, and the Grafana version the JSON needs (dashboards/README.md).

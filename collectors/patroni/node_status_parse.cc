@@ -152,7 +152,12 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
 
   NoteContainer(o, "tags", &json::is_object, u);
   CheckType(o, "tags", &json::is_object, "object", "", w);
-  if (const json* tags = GetObject(o, "tags")) s.tags = ReadTags(*tags, "tags.", w);
+  if (const json* tags = GetObject(o, "tags")) {
+    s.tags = ReadTags(*tags, "tags.", w);
+    // The two tags patroni_failover_priority is computed from: sent but unreadable, it is unknown.
+    Noted(s.tags.nofailover, *tags, "nofailover", "tags.", u);
+    Noted(s.tags.failover_priority, *tags, "failover_priority", "tags.", u);
+  }
 
   NoteContainer(o, "pending_restart_reason", &json::is_object, u);
   CheckType(o, "pending_restart_reason", &json::is_object, "object", "", w);

@@ -224,11 +224,143 @@ local u = import '../lib/utils.libsonnet';
       },
       {
         comment:: |||
+          Redundancy lost: the cluster has a leader and at least two members, yet no member could take over if the
+          leader failed now. A failover candidate (Patroni's own checks, ha.py) is a replica in the cluster view
+          that runs (3.0.4+: streaming; 3.0.2 says running), whose lag is known and within
+          maximum_lag_on_failover of its scope (1 MiB, Patroni's default, without a /config view), that is not
+          tagged nofailover (nor failover_priority 0 without a nofailover tag), and, in synchronous or quorum mode,
+          holds the sync_standby or quorum_standby role (plain replicas are not promoted there). A cluster of one
+          member has no candidate by design: it never fires (scale-in to one member included). 5 minutes: a
+          switchover in a 2-member cluster leaves the old leader without a lag for seconds while it rejoins.
+        |||,
+        alert: "PatroniRedundancyLost",
+        expr: |||
+          (
+            max by (%(scope)s) (patroni_cluster_leader_members) >= 1
+            and on (%(scope)s) max by (%(scope)s) (patroni_cluster_members) >= 2
+          )
+          unless on (%(scope)s)
+          count by (%(scope)s) (
+            (
+              max by (%(member)s) (patroni_cluster_member_role{role=~"replica|sync_standby|quorum_standby"}) == 1
+              and on (%(member)s) max by (%(member)s) (patroni_cluster_member_state{state=~"running|streaming"}) == 1
+              and on (%(member)s) (
+                max by (%(member)s) (patroni_cluster_member_lag_bytes)
+                  <= on (%(scope)s) group_left ()
+                (
+                  max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+                  or
+                  max by (%(scope)s) (patroni_cluster_members) * 0 + %(defaultMaxLagOnFailoverBytes)s
+                )
+              )
+            )
+            unless on (%(member)s) patroni_cluster_member_tags_info{nofailover="true"}
+            unless on (%(member)s) patroni_cluster_member_tags_info{nofailover="",failover_priority="0"}
+            unless on (%(member)s) (
+              max by (%(member)s) (patroni_cluster_member_role{role="replica"}) == 1
+              and on (%(scope)s) (max by (%(scope)s) (patroni_config_synchronous_mode{mode=~"on|strict|quorum"}) == 1)
+            )
+          )
+        |||,
+        'for': f.redundancyLost,
+        labels: {'severity': 'critical'},
+        annotations: {
+          summary: "Patroni cluster {{ $labels.scope }} has no failover candidate",
+          description: |||
+            Scope {{ $labels.scope }} has a leader but for [[for]] no member that Patroni could promote if it
+            failed: no replica is running (streaming), within maximum_lag_on_failover, without nofailover and,
+            in synchronous mode, synchronous. One more failure is an outage without automatic failover.
+          |||,
+        },
+      },
+      {
+        comment:: |||
+          A member the cluster view listed within the last 6 hours is gone from it, and it did not leave cleanly.
+          Patroni forgets a member whose Patroni died once its key expires (ttl), and the exporter then drops its
+          patroni_up sample (so that a scale-in pages nobody): without this alert a dead host just vanishes. A
+          planned scale-in stops Patroni first (systemctl stop patroni): Patroni then publishes the state
+          "stopped" until its key expires (a ttl: 20 s seen on the lab), and a member whose last listed state was
+          "stopped" is not alerted on. Only while some exporter has a cluster view of the scope (the DCS away
+          removes every member at once). Resolves when the member is back, or 6 hours after it vanished.
+        |||,
+        alert: "PatroniMemberDisappeared",
+        expr: |||
+          (
+            max by (%(member)s) (last_over_time(patroni_cluster_member_info[%(memberMemory)s]))
+            unless on (%(member)s) patroni_cluster_member_info
+          )
+          and on (%(scope)s) max by (%(scope)s) (patroni_cluster_members)
+          unless on (%(member)s) (
+            max by (%(member)s) (last_over_time(patroni_cluster_member_state{state="stopped"}[%(memberMemory)s])) == 1
+          )
+        |||,
+        'for': f.memberDisappeared,
+        labels: {'severity': 'warning'},
+        annotations: {
+          summary: "Patroni member {{ $labels.member }} ({{ $labels.scope }}) has disappeared",
+          description: |||
+            Member {{ $labels.member }} of scope {{ $labels.scope }} has not been listed by GET /cluster for over
+            a minute, and its last listed state was not "stopped": its Patroni died or its host is gone (a clean
+            stop, as for a planned scale-in, shows "stopped" first). The cluster has
+            {{ with printf "max(patroni_cluster_members{[[gm]]scope=%q})" [[ga]]$labels.scope | query }}{{ . | first | value }}{{ end }}
+            members now.
+          |||,
+        },
+      },
+      {
+        comment:: |||
+          Patroni says its watchdog is unhealthy (watchdog_failed in GET /patroni, sent only then: mode required
+          and the device cannot be used). A leader with a required but failed watchdog is not fenced against its
+          own hang, and Patroni will not let this member take the leader lock.
+        |||,
+        alert: "PatroniWatchdogFailed",
+        expr: |||
+          max by (%(member)s) (label_replace(patroni_watchdog_failed, "member", "$1", "name", "(.+)")) == 1
+        |||,
+        'for': f.watchdogFailed,
+        labels: {'severity': 'warning'},
+        annotations: {
+          summary: "Patroni's watchdog has failed on {{ $labels.member }} ({{ $labels.scope }})",
+          description: |||
+            Patroni on member {{ $labels.member }} of scope {{ $labels.scope }} has reported its watchdog device
+            unhealthy for [[for]] (watchdog mode required): this member cannot become leader, and if it is the
+            leader nothing resets it should Patroni hang.
+          |||,
+        },
+      },
+      {
+        comment:: |||
+          Members of one scope whose PostgreSQL system identifiers differ (patroni_node_info, from each member's own
+          GET /patroni): a member cloned or bootstrapped from another cluster, or two clusters sharing a scope in
+          the DCS. A member without one yet (being created) does not count.
+        |||,
+        alert: "PatroniSystemIdentifierMismatch",
+        expr: |||
+          count by (%(scope)s) (
+            count by (%(scope)s, database_system_identifier) (patroni_node_info{database_system_identifier!=""})
+          ) > 1
+        |||,
+        'for': f.systemIdentifierMismatch,
+        labels: {'severity': 'warning'},
+        annotations: {
+          summary: "Members of {{ $labels.scope }} run {{ $value }} different databases",
+          description: |||
+            For [[for]] the members of scope {{ $labels.scope }} have reported {{ $value }} different PostgreSQL
+            system identifiers
+            ({{ range $i, $p := printf "max by (name, database_system_identifier) (patroni_node_info{[[gm]]scope=%q,database_system_identifier!=\"\"})" [[ga]]$labels.scope | query | sortByLabel "name" }}{{ if $i }}, {{ end }}{{ $p.Labels.name }}: {{ $p.Labels.database_system_identifier }}{{ end }}):
+            a member was cloned from another cluster, or two clusters share this scope. Such a member can
+            neither replicate from nor take over for the leader.
+          |||,
+        },
+      },
+      {
+        comment:: |||
           The exporter got no valid answer from a target: GET /patroni (Patroni down, network, TLS, timeout), or
           GET /cluster while /patroni of the same target works (typically the DCS is away: Patroni then hangs on
           /cluster, and the cluster view, /config and /history are missing). Labels stay those of the exporter
-          (instance, target, plus endpoint) so the alert keeps its identity while the member's keys expire from
-          the DCS; the description names the member from the cluster view of the last hour.
+          (instance, target, plus endpoint, and `scope` where the exporter knows it: up gauges carry the scope the
+          target last answered with) so the alert keeps its identity while the member's keys expire from the DCS;
+          the description names the member from the cluster view of the last hour.
         |||,
         alert: "PatroniExporterTargetDown",
         expr: |||

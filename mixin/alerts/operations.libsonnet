@@ -109,6 +109,49 @@ local u = import '../lib/utils.libsonnet';
       },
       {
         comment:: |||
+          Failovers flapping: the leader changed 3 times or more within the last hour (three new timelines). A
+          planned switchover, or a rolling restart or upgrade with a switchover or two, stays below. GET /history's
+          last timeline (not its row count, which max_timelines_history trims) against its lowest of the hour;
+          without a history view, the scope's highest timeline in the cluster view, else in members' own
+          GET /patroni (0 = PostgreSQL down, ignored). Fires at once, resolves an hour after the third switch.
+        |||,
+        alert: "PatroniFailoverFlapping",
+        expr: |||
+          max by (%(scope)s) (patroni_history_last_switch_timeline)
+            - on (%(scope)s)
+          min by (%(scope)s) (min_over_time(patroni_history_last_switch_timeline[%(flappingWindow)s]))
+          >= %(flappingSwitches)s
+          or
+          (
+            max by (%(scope)s) (patroni_cluster_member_timeline)
+              - on (%(scope)s)
+            min_over_time(max by (%(scope)s) (patroni_cluster_member_timeline)[%(flappingWindow)s:15s])
+            >= %(flappingSwitches)s
+            unless on (%(scope)s) patroni_history_last_switch_timeline
+          )
+          or
+          (
+            max by (%(scope)s) (patroni_postgres_timeline)
+              - on (%(scope)s)
+            min_over_time(max by (%(scope)s) (patroni_postgres_timeline > 0)[%(flappingWindow)s:15s])
+            >= %(flappingSwitches)s
+            unless on (%(scope)s) (patroni_history_last_switch_timeline or patroni_cluster_member_timeline)
+          )
+        |||,
+        'for': f.failoverFlapping,
+        labels: {'severity': 'critical'},
+        annotations: {
+          summary: "Patroni cluster {{ $labels.scope }} changed leader {{ $value }} times within an hour",
+          description: |||
+            Scope {{ $labels.scope }} has switched timelines {{ $value }} times within the last hour: failovers
+            are flapping (each one drops every client connection and may lose recent transactions).
+            {{- with printf "patroni_history_last_switch_info{[[gm]]scope=%q}" [[ga]]$labels.scope | query }}{{ with first . }}
+            Last new leader: {{ .Labels.new_leader }}; reason: {{ .Labels.reason }}.{{ end }}{{ end }}
+          |||,
+        },
+      },
+      {
+        comment:: |||
           The dynamic configuration (GET /config) changed within the last 15 minutes: patronictl edit-config,
           PATCH /config, patronictl pause/resume (they set and delete `pause` there). Info only, like
           PatroniFailoverOccurred: the record next to what it may explain (PatroniPendingRestart, a new lag

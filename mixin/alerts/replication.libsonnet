@@ -44,26 +44,50 @@ local u = import '../lib/utils.libsonnet';
           agree: the cluster view alone can overstate a healthy streaming replica by the WAL written between the
           two samples (docs/alerting.md, "Replication lag: the cluster view against live positions"). Members
           tagged nofailover are never candidates, so they only get the warning. Without a /config view Patroni's
-          default, 1 MiB, applies.
+          default, 1 MiB, applies. From Patroni 4.1 the cluster view also has replay_lag (WAL not replayed yet):
+          a replica whose replay is stuck, which `lag` (received WAL) does not show, fires too, vetoed likewise by
+          the live replay view; it is the only view of it without --postgres.dsn-template.
         |||,
         alert: "PatroniReplicationLagHigh",
         expr: |||
           (
-            max by (%(member)s) (patroni_cluster_member_lag_bytes)
-              > on (%(scope)s) group_left ()
-            max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+            (
+              (
+                max by (%(member)s) (patroni_cluster_member_lag_bytes)
+                  > on (%(scope)s) group_left ()
+                max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+                or
+                max by (%(member)s) (patroni_cluster_member_lag_bytes) > %(defaultMaxLagOnFailoverBytes)s
+                  unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+              )
+              unless on (%(member)s) (
+                scope_member:patroni_replica_live_lag_bytes:min
+                  <= on (%(scope)s) group_left () max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+                or
+                scope_member:patroni_replica_live_lag_bytes:min <= %(defaultMaxLagOnFailoverBytes)s
+                  unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+              )
+            )
             or
-            max by (%(member)s) (patroni_cluster_member_lag_bytes) > %(defaultMaxLagOnFailoverBytes)s
-              unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+            (
+              (
+                max by (%(member)s) (patroni_cluster_member_replay_lag_bytes)
+                  > on (%(scope)s) group_left ()
+                max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+                or
+                max by (%(member)s) (patroni_cluster_member_replay_lag_bytes) > %(defaultMaxLagOnFailoverBytes)s
+                  unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+              )
+              unless on (%(member)s) (
+                scope_member:patroni_replica_live_replay_lag_bytes:min
+                  <= on (%(scope)s) group_left () max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+                or
+                scope_member:patroni_replica_live_replay_lag_bytes:min <= %(defaultMaxLagOnFailoverBytes)s
+                  unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+              )
+            )
           )
           unless on (%(member)s) patroni_cluster_member_tags_info{nofailover="true"}
-          unless on (%(member)s) (
-            scope_member:patroni_replica_live_lag_bytes:min
-              <= on (%(scope)s) group_left () max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
-            or
-            scope_member:patroni_replica_live_lag_bytes:min <= %(defaultMaxLagOnFailoverBytes)s
-              unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
-          )
         |||,
         'for': f.lagCritical,
         labels: {'severity': 'critical', 'source': 'patroni'},
@@ -71,33 +95,54 @@ local u = import '../lib/utils.libsonnet';
           summary: "Replica {{ $labels.member }} ({{ $labels.scope }}) is too far behind to be promoted",
           description: |||
             Replica {{ $labels.member }} of scope {{ $labels.scope }} has been {{ $value | humanize1024 }}B
-            behind the leader for [[for]], more than maximum_lag_on_failover
+            behind the leader for [[for]] (Patroni's lag; from Patroni 4.1 also its replay lag), more than
+            maximum_lag_on_failover
             ({{ with printf "max(patroni_config_maximum_lag_on_failover_bytes{[[gm]]scope=%q})" [[ga]]$labels.scope | query }}{{ . | first | value | humanize1024 }}B{{ else }}1MiB, the default{{ end }}):
-            Patroni will not promote it if the leader fails.
+            Patroni will not promote it if the leader fails, or a failover to it waits for that replay.
           |||,
         },
       },
       {
         comment:: |||
           Early warning: above half of maximum_lag_on_failover (half of 1 MiB without a /config view), in the
-          cluster view and, where one exists, in the live view.
+          cluster view and, where one exists, in the live view; `lag`, or from 4.1 replay_lag, as above.
         |||,
         alert: "PatroniReplicationLagHigh",
         expr: |||
           (
-            max by (%(member)s) (patroni_cluster_member_lag_bytes)
-              > on (%(scope)s) group_left ()
-            %(lagWarningRatio)s * max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
-            or
-            max by (%(member)s) (patroni_cluster_member_lag_bytes) > %(lagWarningDefaultBytes)s
-              unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+            (
+              max by (%(member)s) (patroni_cluster_member_lag_bytes)
+                > on (%(scope)s) group_left ()
+              %(lagWarningRatio)s * max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+              or
+              max by (%(member)s) (patroni_cluster_member_lag_bytes) > %(lagWarningDefaultBytes)s
+                unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+            )
+            unless on (%(member)s) (
+              scope_member:patroni_replica_live_lag_bytes:min
+                <= on (%(scope)s) group_left () %(lagWarningRatio)s * max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+              or
+              scope_member:patroni_replica_live_lag_bytes:min <= %(lagWarningDefaultBytes)s
+                unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+            )
           )
-          unless on (%(member)s) (
-            scope_member:patroni_replica_live_lag_bytes:min
-              <= on (%(scope)s) group_left () %(lagWarningRatio)s * max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
-            or
-            scope_member:patroni_replica_live_lag_bytes:min <= %(lagWarningDefaultBytes)s
-              unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+          or
+          (
+            (
+              max by (%(member)s) (patroni_cluster_member_replay_lag_bytes)
+                > on (%(scope)s) group_left ()
+              %(lagWarningRatio)s * max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+              or
+              max by (%(member)s) (patroni_cluster_member_replay_lag_bytes) > %(lagWarningDefaultBytes)s
+                unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+            )
+            unless on (%(member)s) (
+              scope_member:patroni_replica_live_replay_lag_bytes:min
+                <= on (%(scope)s) group_left () %(lagWarningRatio)s * max by (%(scope)s) (patroni_config_maximum_lag_on_failover_bytes)
+              or
+              scope_member:patroni_replica_live_replay_lag_bytes:min <= %(lagWarningDefaultBytes)s
+                unless on (%(scope)s) patroni_config_maximum_lag_on_failover_bytes
+            )
           )
         |||,
         'for': f.lagWarning,
@@ -178,9 +223,12 @@ local u = import '../lib/utils.libsonnet';
       {
         comment:: |||
           A running replica whose WAL receiver is not streaming. Node view (Patroni 3.0.4+): its own GET /patroni
-          says replication_state is not "streaming" (archive recovery, or no WAL source at all). Cluster view, for
-          members no exporter polls directly: the DCS lists a replica "in archive recovery". The standby leader
-          of a standby cluster is excluded (it may legitimately replay from an archive).
+          says replication_state is not "streaming" (archive recovery, or no WAL source at all). PostgreSQL's view
+          (--postgres.dsn-template; every Patroni version, so also 3.0.2, which has no replication_state): the
+          standby's pg_stat_wal_receiver has no streaming receiver, for a member that is a replica in its own
+          GET /patroni or in the cluster view. Cluster view, for members no exporter polls directly: the DCS lists
+          a replica "in archive recovery". The standby leader of a standby cluster is excluded (it may
+          legitimately replay from an archive).
         |||,
         alert: "PatroniReplicaNotStreaming",
         expr: |||
@@ -189,6 +237,15 @@ local u = import '../lib/utils.libsonnet';
               and on (%(name)s) (patroni_replica == 1)
               and on (%(name)s) (patroni_postgres_running == 1),
             "member", "$1", "name", "(.+)"))
+          or
+          (
+            max by (%(member)s) (label_replace(patroni_pg_wal_receiver_streaming, "member", "$1", "name", "(.+)")) == 0
+            and on (%(member)s) (
+              max by (%(member)s) (label_replace(patroni_replica, "member", "$1", "name", "(.+)")) == 1
+              or
+              max by (%(member)s) (patroni_cluster_member_role{role=~"replica|sync_standby|quorum_standby"}) == 1
+            )
+          )
           or
           (
             max by (%(member)s) (
@@ -206,6 +263,29 @@ local u = import '../lib/utils.libsonnet';
             PostgreSQL on replica {{ $labels.member }} of scope {{ $labels.scope }} runs but has not streamed WAL
             from its upstream for [[for]] (no WAL receiver; at best it replays from the archive), so its lag
             grows with every write.
+          |||,
+        },
+      },
+      {
+        comment:: |||
+          WAL replay paused (pg_wal_replay_pause(), or a recovery target with recovery_target_action pause) on a
+          member, from its own GET /patroni: it keeps receiving WAL but applies none, so its data gets older and a
+          failover to it waits for the replay. Patroni 3.0.2 resumes a paused replay within a loop unless the
+          cluster is in maintenance mode; later versions leave it paused. 30 minutes: a deliberate pause (to read
+          a consistent snapshot, to stop a bad change from being applied) is short, or should be silenced.
+        |||,
+        alert: "PatroniReplayPaused",
+        expr: |||
+          max by (%(member)s) (label_replace(patroni_xlog_paused, "member", "$1", "name", "(.+)")) == 1
+        |||,
+        'for': f.replayPaused,
+        labels: {'severity': 'warning'},
+        annotations: {
+          summary: "WAL replay is paused on {{ $labels.member }} ({{ $labels.scope }})",
+          description: |||
+            PostgreSQL on member {{ $labels.member }} of scope {{ $labels.scope }} has had WAL replay paused for
+            [[for]] (pg_is_wal_replay_paused): it receives WAL but applies none, its reads grow stale and a
+            failover to it would first replay everything received since.
           |||,
         },
       },

@@ -37,6 +37,29 @@ local u = import '../lib/utils.libsonnet';
           )
         |||,
       },
+      {
+        comment:: |||
+          The same, for replay: how much WAL each replica has not replayed yet, read live (the leader's xlog
+          location minus the replica's replayed location, both from the members' own GET /patroni; or the leader's
+          pg_stat_replication replay lag in bytes). The veto of Patroni 4.1's replay_lag below, as the one above is
+          for `lag`. Absent for a member neither view covers.
+        |||,
+        record: "scope_member:patroni_replica_live_replay_lag_bytes:min",
+        expr: |||
+          min by (%(member)s) (
+            label_replace(
+              max by (%(scope)s) (patroni_xlog_location and on (%(name)s) (patroni_primary == 1))
+                - on (%(scope)s) group_right ()
+              max by (%(name)s) (patroni_xlog_replayed_location and on (%(name)s) (patroni_replica == 1)),
+              "member", "$1", "name", "(.+)")
+            or
+            label_replace(
+              patroni_pg_replication_replay_lag_bytes
+                and on (%(name)s) (patroni_primary == 1 or label_replace(patroni_cluster_member_role{role="leader"} == 1, "name", "$1", "member", "(.+)")),
+              "member", "$1", "application_name", "(.+)")
+          )
+        |||,
+      },
       ]],
     }],
   },

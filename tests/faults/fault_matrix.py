@@ -170,7 +170,9 @@ TAG_LABELS = ["nofailover", "noloadbalance", "clonefrom", "nosync", "failover_pr
 # Field -> the families whose sample for the member must disappear when the field has the wrong type. A field
 # the table does not name fails the run: a new field in a fixture needs its expectation here.
 DROPS = {
-    "patroni.version": ["patroni_version", "patroni_sync_standby"] + STREAMING,  # version-gated: 0 would be a guess
+    # Version-gated families: 0 (or a sample at all) would be a guess.
+    "patroni.version": ["patroni_version", "patroni_sync_standby", "patroni_failover_priority",
+                        "patroni_failsafe_mode_enabled"] + STREAMING,
     "patroni.name": [],  # the name then comes from /cluster's member whose api_url is this target
     "postmaster_start_time": ["patroni_postmaster_start_time"],
     "server_version": ["patroni_postgres_server_version"] + STREAMING,
@@ -195,7 +197,7 @@ DROPS = {
     "watchdog_failed": ["patroni_watchdog_failed"],
     "scheduled_restart": ["patroni_scheduled_restart_timestamp_seconds"],
     "scheduled_restart.schedule": ["patroni_scheduled_restart_timestamp_seconds"],
-    "tags": [],
+    "tags": ["patroni_failover_priority"],
 }
 for _f in ("usename", "application_name", "client_addr", "state", "sync_state", "sync_priority"):
     DROPS[f"replication[].{_f}"] = []  # rows are parsed but no node family reads them
@@ -206,7 +208,8 @@ BLANKS = {
     "tags": [("patroni_node_tags_info", t) for t in TAG_LABELS],
 }
 for _t in TAG_LABELS:
-    DROPS[f"tags.{_t}"] = []
+    # patroni_failover_priority is computed from these two tags (0 with nofailover, else the priority).
+    DROPS[f"tags.{_t}"] = ["patroni_failover_priority"] if _t in ("nofailover", "failover_priority") else []
     BLANKS[f"tags.{_t}"] = [("patroni_node_tags_info", _t)]
 
 

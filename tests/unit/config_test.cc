@@ -152,11 +152,26 @@ INSTANTIATE_TEST_SUITE_P(
                 "--web.telemetry-path \"/-/healthy\" must start with / and differ from / and /-/healthy"},
         BadFlag{{"--log.level=verbose"}, "--log.level \"verbose\" must be one of debug, info, warn, error"},
         BadFlag{{"--log.format=text"}, "--log.format \"text\" must be logfmt or json"},
+        BadFlag{{"--collector.health.max-lag=16mb"},
+                "--collector.health.max-lag \"16mb\" must be a number of bytes, optionally followed by B, kB, MB, "
+                "GB or TB (e.g. 1048576, 16MB)"},
+        BadFlag{{"--collector.health.max-lag=1MB&x=1"},
+                "--collector.health.max-lag \"1MB&x=1\" must be a number of bytes, optionally followed by B, kB, "
+                "MB, GB or TB (e.g. 1048576, 16MB)"},
         BadFlag{{"--postgres.dsn-template=user=x password=hunter2"},
                 "--postgres.dsn-template: must not contain a password: use PGPASSWORD or a passfile"},
         // What libpq quotes is withheld: it may be a misplaced password (tests/unit/secrets_test.cc).
         BadFlag{{"--postgres.dsn-template=user=x bogus=1"},
                 "--postgres.dsn-template: invalid connection option \"<withheld>\""}));
+
+TEST(ConfigTest, HealthMaxLagIsOffUnlessGiven) {
+  EXPECT_EQ(Parse({}).config->health_max_lag, "");
+  const FlagsResult r = Parse({"--collector.health", "--collector.health.max-lag=16MB"});
+  ASSERT_TRUE(r.config) << r.output;
+  EXPECT_TRUE(r.config->health_collector);
+  EXPECT_EQ(r.config->health_max_lag, "16MB");
+  EXPECT_EQ(Parse({"--collector.health.max-lag", "1048576"}).config->health_max_lag, "1048576");
+}
 
 TEST(ConfigTest, DiscoveryCanBeForced) {
   const FlagsResult on = Parse({"--patroni.discovery=on"});
