@@ -230,14 +230,27 @@ local u = import '../lib/utils.libsonnet';
           maximum_lag_on_failover of its scope (1 MiB, Patroni's default, without a /config view), that is not
           tagged nofailover (nor failover_priority 0 without a nofailover tag), and, in synchronous or quorum mode,
           holds the sync_standby or quorum_standby role (plain replicas are not promoted there). A cluster of one
-          member has no candidate by design: it never fires (scale-in to one member included). 5 minutes: a
-          switchover in a 2-member cluster leaves the old leader without a lag for seconds while it rejoins.
+          member has no candidate by design: it fires only when it has two members or more, or when members it
+          listed within 6 hours vanished without a clean stop (PatroniMemberDisappeared's test): replicas whose
+          hosts died leave the cluster view after `ttl`, and a cluster shrunk that way must still page, while a
+          planned scale-in to one member (Patroni stopped cleanly) does not. 5 minutes: a switchover in a
+          2-member cluster leaves the old leader without a lag for seconds while it rejoins.
         |||,
         alert: "PatroniRedundancyLost",
         expr: |||
           (
             max by (%(scope)s) (patroni_cluster_leader_members) >= 1
-            and on (%(scope)s) max by (%(scope)s) (patroni_cluster_members) >= 2
+            and on (%(scope)s) (
+              max by (%(scope)s) (patroni_cluster_members) >= 2
+              or
+              count by (%(scope)s) (
+                max by (%(member)s) (last_over_time(patroni_cluster_member_info[%(memberMemory)s]))
+                unless on (%(member)s) patroni_cluster_member_info
+                unless on (%(member)s) (
+                  max by (%(member)s) (last_over_time(patroni_cluster_member_state{state="stopped"}[%(memberMemory)s])) == 1
+                )
+              )
+            )
           )
           unless on (%(scope)s)
           count by (%(scope)s) (

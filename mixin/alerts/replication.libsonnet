@@ -270,9 +270,10 @@ local u = import '../lib/utils.libsonnet';
         comment:: |||
           WAL replay paused (pg_wal_replay_pause(), or a recovery target with recovery_target_action pause) on a
           member, from its own GET /patroni: it keeps receiving WAL but applies none, so its data gets older and a
-          failover to it waits for the replay. Patroni 3.0.2 resumes a paused replay within a loop unless the
-          cluster is in maintenance mode; later versions leave it paused. 30 minutes: a deliberate pause (to read
-          a consistent snapshot, to stop a bad change from being applied) is short, or should be silenced.
+          failover to it waits for the replay. Patroni 3.0.2 on PostgreSQL 14+ resumes a paused replay within a
+          loop unless the cluster is in maintenance mode (docs/lab.md, pitfall 11); a pause that lasts is one
+          Patroni let stand. 30 minutes: a deliberate pause (to read a consistent snapshot, to stop a bad change
+          from being applied) is short, or should be silenced.
         |||,
         alert: "PatroniReplayPaused",
         expr: |||

@@ -112,6 +112,15 @@ TEST_F(ClusterViewTest, OneSeedShowsTheWholeClusterLikePatronictl) {
         << "state " << state;
     // Discovered from /cluster: each member's own node families, under its own name.
     EXPECT_EQ(Find(text, "patroni_primary", {scope_, "name=\"" + m + "\""}), role == "leader" ? 1 : 0);
+    // Patroni's newest families (main after 4.1.4), computed where the data is: the lab sets no tags, so the
+    // priority is the default 1 from 3.2 on (none on 3.0.2); failsafe_mode is off in the lab's /config.
+    const std::string name = "name=\"" + m + "\"";
+    if (LabPatroniVersion(lab_) >= 30200) {
+      EXPECT_EQ(Find(text, "patroni_failover_priority", {scope_, name}), 1);
+    } else {
+      EXPECT_FALSE(Find(text, "patroni_failover_priority", {scope_, name}));
+    }
+    EXPECT_EQ(Find(text, "patroni_failsafe_mode_enabled", {scope_, name}), 0);
     if (role != "leader") {
       EXPECT_TRUE(Find(text, "patroni_cluster_member_lag_bytes", {"member=\"" + m + "\""}));
       EXPECT_EQ(Find(text, "patroni_cluster_member_lag_unknown", {"member=\"" + m + "\"", "kind=\"lag\""}), 0);
