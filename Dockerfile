@@ -42,8 +42,10 @@ COPY --from=build /stage/usr/bin/patroni_exporter /usr/bin/patroni_exporter
 # Numeric, so Kubernetes' runAsNonRoot can verify it (deploy/kubernetes/ runs as the same 10001).
 USER 10001:10001
 EXPOSE 9547
-# /-/healthy answers 200 while the process serves and asks no upstream. bash's /dev/tcp: no curl in the image.
-# Another --web.listen-address needs another port here (or `docker run --health-cmd ...`).
+# `patroni_exporter healthcheck` (exporter/health_check.h) reads the flags of the exporter process beside it and asks
+# /-/healthy where that one listens, over HTTPS when its --web.config.file says so: a `docker run ... IMAGE
+# --web.listen-address :9100 --web.config.file ...` needs no other health check. /-/healthy answers 200 while the
+# process serves and asks no upstream. Kubernetes ignores HEALTHCHECK: deploy/kubernetes/ has the probes.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9547 && printf 'GET /-/healthy HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+  CMD ["/usr/bin/patroni_exporter", "healthcheck"]
 ENTRYPOINT ["/usr/bin/patroni_exporter"]

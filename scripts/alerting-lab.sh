@@ -42,6 +42,7 @@ ALERTING_DIR=${ALERTING_DIR:-$LAB_DIR-alerting}
 EXPORTER=${EXPORTER:-build/patroni_exporter}
 PROMETHEUS=${PROMETHEUS:-prometheus}
 ALERTMANAGER=${ALERTMANAGER:-prometheus-alertmanager}
+LAB_PY=$PWD/scripts/lab   # the Python parts (scripts/lab/*.py)
 STATE=$ALERTING_DIR/alerting.env
 export LAB_DIR
 
@@ -63,24 +64,6 @@ wait_http() {   # URL SECONDS
     [ "$(date +%s)" -lt "$deadline" ] || return 1
     sleep 0.2
   done
-}
-
-write_receiver() {
-  cat >"$ALERTING_DIR/receiver.py" <<'PY'
-# Webhook receiver for Alertmanager: appends each notification, with the time it arrived, to a JSON-lines file.
-import http.server, json, sys, time
-out = sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        with open(out, "a") as f:
-            for a in body.get("alerts", []):
-                f.write(json.dumps({"received": time.time(), "status": a.get("status"),
-                                    "labels": a.get("labels", {}), "startsAt": a.get("startsAt")}) + "\n")
-        self.send_response(200); self.end_headers()
-    def log_message(self, *a): pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
 }
 
 cmd_up() {
@@ -171,9 +154,8 @@ inhibit_rules:
     target_matchers: [severity="warning"]
     equal: [alertname, scope, member, slot_name]
 EOF
-    write_receiver
     : >"$ALERTING_DIR/notifications.jsonl"
-    python3 "$ALERTING_DIR/receiver.py" "$receiver_port" "$ALERTING_DIR/notifications.jsonl" \
+    python3 "$LAB_PY/alert_receiver.py" "$receiver_port" "$ALERTING_DIR/notifications.jsonl" \
       >>"$ALERTING_DIR/receiver.log" 2>&1 &
     echo "RECEIVER_PID=$!" >>"$STATE"
     "$ALERTMANAGER" --config.file "$ALERTING_DIR/alertmanager.yml" --storage.path "$ALERTING_DIR/am-data" \
@@ -213,7 +195,7 @@ cmd_down() {
   . "$STATE"
   local pid needle
   local pairs=("${PROMETHEUS_PID:-}:--storage.tsdb.path $ALERTING_DIR" "${ALERTMANAGER_PID:-}:--storage.path $ALERTING_DIR"
-               "${RECEIVER_PID:-}:$ALERTING_DIR/receiver.py" "${EXPORTER_PID:-}:--web.listen-address 127.0.0.1:${EXPORTER_PORT:-x}")
+               "${RECEIVER_PID:-}:$ALERTING_DIR/notifications.jsonl" "${EXPORTER_PID:-}:--web.listen-address 127.0.0.1:${EXPORTER_PORT:-x}")
   local sidecar_pids=(${SIDECAR_PIDS:-}) sidecar_ports=(${SIDECAR_PORTS:-}) i
   for i in "${!sidecar_pids[@]}"; do pairs+=("${sidecar_pids[$i]}:--web.listen-address 127.0.0.1:${sidecar_ports[$i]}"); done
   for pair in "${pairs[@]}"; do
@@ -289,16 +271,7 @@ DRILL_FAST_STEPS=${DRILL_FAST_STEPS:-"etcd leader-patroni replica-postgres pendi
 
 lab() { scripts/lab.sh "$@"; }
 notifications_since() {   # T0 -> lines "alertname severity status member seconds_after_t0"
-  python3 - "$ALERTING_DIR/notifications.jsonl" "$1" <<'PY'
-import json, sys
-t0 = float(sys.argv[2])
-for line in open(sys.argv[1]):
-    n = json.loads(line)
-    if n["received"] >= t0:
-        l = n["labels"]
-        who = l.get("member", l.get("target", "-")) + ("/source=" + l["source"] if "source" in l else "")
-        print(l.get("alertname"), l.get("severity"), n["status"], who, "%.1f" % (n["received"] - t0))
-PY
+  python3 "$LAB_PY/notifications_since.py" "$ALERTING_DIR/notifications.jsonl" "$1"
 }
 wait_quiet() {   # no Patroni alert firing or pending, up to SECONDS
   local deadline=$(( $(date +%s) + $1 ))
@@ -375,44 +348,14 @@ settle() {   # [SECONDS]: after a step, every warning and critical alert resolve
   wait_quiet "${1:-300}" || log "alerts still firing after step $CURRENT_STEP: $(prom_query 'ALERTS{severity=~"critical|warning"}')"
 }
 
-# The drill's copy of the rules (drill_rules FAST SRC DST). FAST=0: alerts whose `for:` is an hour (or whose
+# The drill's copy of the rules (scripts/lab/drill_rules.py FAST SRC DST). FAST=0: alerts whose `for:` is an hour (or whose
 # threshold takes hours of writes on the lab) get drill-sized ones, everything else stays as in rules/.
 # FAST=1 (the fast drill): the same, and every non-zero `for:` becomes a sixth of itself, at least 10 s and at
 # most 30 s (2m -> 20s, 5m -> 30s, 1m -> 10s): the ratios between alerts mostly stay, and 10 s is still above
 # two of the fast scrape intervals (3 s), which PatroniMultiplePrimaries' `for:` needs. It rewrites the rendered
 # YAML whatever produced it. Prometheus is pointed at the copy for the drill (SIGHUP) and back at rules/ after.
-DRILL_RULES_PY='
-import glob, os, re, sys, yaml
-fast, src, dst = sys.argv[1] == "1", sys.argv[2], sys.argv[3]
-UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-def seconds(d):
-    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", d)
-    assert parts and "".join(n + u for n, u in parts) == d, "not a duration: %r" % d
-    return sum(int(n) * UNITS[u] for n, u in parts)
-os.makedirs(dst, exist_ok=True)
-for path in sorted(glob.glob(os.path.join(src, "*.yml"))):
-    doc = yaml.safe_load(open(path))
-    for group in doc["groups"]:
-        for rule in group["rules"]:
-            name = rule.get("alert")
-            if name in ("PatroniPaused", "PatroniPendingRestart") and rule.get("for") == "1h":
-                rule["for"] = "1m"
-            if name == "PatroniReplicationSlotInactive" and rule["labels"]["severity"] == "warning":
-                assert "> 1073741824" in rule["expr"]
-                rule["expr"] = rule["expr"].replace("> 1073741824", "> 4194304")
-                rule["for"] = "1m"
-            if fast and name and seconds(str(rule.get("for", "0s"))) > 0:
-                rule["for"] = "%ds" % min(30, max(10, seconds(str(rule["for"])) // 6))
-    yaml.safe_dump(doc, open(os.path.join(dst, os.path.basename(path)), "w"), sort_keys=False, width=200)
-'
 use_rules() {   # DIR: point Prometheus at DIR/*.yml and wait until it evaluates them
-  python3 - "$ALERTING_DIR/prometheus.yml" "$1" <<'PY'
-import glob, os, re, sys
-cfg, rules = sys.argv[1], sys.argv[2]
-text = open(cfg).read()
-block = "rule_files:\n" + "".join("  - %s\n" % f for f in sorted(glob.glob(os.path.join(rules, "*.yml"))))
-open(cfg, "w").write(re.sub(r"rule_files:\n(  - .*\n)+", lambda _: block, text))
-PY
+  python3 "$LAB_PY/use_rules.py" "$ALERTING_DIR/prometheus.yml" "$1"
   pid_alive "$PROMETHEUS_PID" "--storage.tsdb.path $ALERTING_DIR" || die "Prometheus (PID $PROMETHEUS_PID) is not running"
   kill -HUP "$PROMETHEUS_PID"
   local deadline=$(( $(date +%s) + 30 ))
@@ -872,7 +815,7 @@ cmd_drill() {
   # compares with the past beyond its own incident).
   local need=24; [ "${ALERTING_FAST:-0}" != 1 ] || need=4
   until [ "$(prom_query "count_over_time(up{job=\"patroni\"}[5m]) >= $need")" != "[]" ]; do sleep 3; done
-  python3 -c "$DRILL_RULES_PY" "$DRILL_FAST" "$PWD/rules" "$ALERTING_DIR/drill-rules"
+  python3 "$LAB_PY/drill_rules.py" "$DRILL_FAST" "$PWD/rules" "$ALERTING_DIR/drill-rules"
   trap drill_cleanup EXIT
   use_rules "$ALERTING_DIR/drill-rules"
   DRILL_RULES_IN_USE=1

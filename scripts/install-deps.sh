@@ -18,7 +18,7 @@ build_pkgs=(
 # What build/patroni_exporter links directly (ldd), plus the CA bundle for HTTPS to Patroni.
 # tests/packaging/check_runtime_libs.py keeps this list equal to what the binary loads.
 runtime_pkgs=(
-  libcivetweb1 libcurl4 libpq5 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
+  libcivetweb1 libcurl4 libpq5 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
   libssl3 libcrypt1 ca-certificates
 )
 # The local lab: a real Patroni cluster (Patroni 3.0.2 or 4.0 + etcd 3.4 + PostgreSQL 15) and promtool; for the
@@ -28,7 +28,11 @@ lab_pkgs=(
   patroni etcd-server etcd-client python3-etcd postgresql-15 postgresql-client-15
   prometheus curl procps python3
   python3-yaml file prometheus-alertmanager
+  jsonnet   # renders the monitoring mixin (mixin/render.py); ctest mixin_rendered checks rules/ and dashboards/ against it
+  systemd openssl  # systemd-socket-activate and openssl's CLI for tests/web/web_endpoint_test.py (systemd-socket, reload)
   python3-idna   # urllib3 needs it for patronictl and members' REST calls with client certificates (LAB_TLS=1)
+  # The Kubernetes examples' offline checks: `kubectl kustomize` (kubectl 1.20) and the CRD schema subsets.
+  kubernetes-client python3-jsonschema
   # Patroni 4 for LAB_PATRONI=4 (scripts/lab.sh) is Debian 13's pure-Python package, unpacked, never installed:
   # what it imports comes from Debian 12. Its package depends on python3-ydiff, which Debian 12 does not have;
   # patronictl falls back to python3-cdiff (ydiff's former name) for `edit-config`'s diff.
@@ -46,6 +50,15 @@ esac
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: must run as root (apt-get)" >&2
   exit 1
+fi
+
+# A kubectl from another package (a cloud SDK's, say) owns /usr/bin/kubectl on some machines: dpkg would refuse to
+# overwrite it with kubernetes-client's, so that one stays. tests/packaging/check_kustomize.py works with either.
+kubectl_owner=$(dpkg-query -S /usr/bin/kubectl 2>/dev/null | cut -d: -f1 || true)
+if [ -n "$kubectl_owner" ] && [ "$kubectl_owner" != kubernetes-client ]; then
+  echo "install-deps: /usr/bin/kubectl comes from package $kubectl_owner; not installing kubernetes-client"
+  for i in "${!pkgs[@]}"; do [ "${pkgs[$i]}" = kubernetes-client ] && unset 'pkgs[i]'; done
+  pkgs=("${pkgs[@]}")
 fi
 
 missing=()

@@ -80,6 +80,9 @@ STOP_TIMEOUT=45   # per stop phase, before escalating to a harder signal
 # Absolute paths only: a pyenv python3 earlier in PATH cannot import etcd (pitfall 4).
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 readonly PATRONI=/usr/bin/patroni PATRONICTL=/usr/bin/patronictl PYTHON=/usr/bin/python3 ETCD=/usr/bin/etcd
+# Its Python parts (scripts/lab/*.py), by absolute path: the script changes directory. Run as root.
+LAB_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lab
+readonly LAB_PY
 readonly CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 readonly MARKER=.patroni-exporter-lab   # only a directory holding this file is ever `rm -rf`ed
 # One lock for every lab on the machine: it serialises port probing with the binding of those ports (two labs
@@ -210,35 +213,7 @@ patroni_version() {
 # and one-line .list files), e.g. http://deb.debian.org/debian. LAB_DEBIAN_MIRROR overrides it.
 debian_mirror() {
   if [ -n "${LAB_DEBIAN_MIRROR:-}" ]; then echo "${LAB_DEBIAN_MIRROR%/}"; return; fi
-  "$PYTHON" - <<'PY'
-import glob, re, sys
-codename = re.search(r'^VERSION_CODENAME=(\S+)', open('/etc/os-release').read(), re.M).group(1)
-found = []
-files = ['/etc/apt/sources.list'] + sorted(glob.glob('/etc/apt/sources.list.d/*.list'))
-for path in files:
-    try:
-        lines = open(path).read().splitlines()
-    except OSError:
-        continue
-    for line in lines:
-        words = re.sub(r'\[[^]]*\]', ' ', line.split('#')[0]).split()
-        if len(words) >= 3 and words[0] == 'deb' and words[2] == codename:
-            found.append(words[1])
-for path in sorted(glob.glob('/etc/apt/sources.list.d/*.sources')):
-    for stanza in re.split(r'\n\s*\n', open(path).read()):
-        fields = {}
-        for line in stanza.splitlines():
-            m = re.match(r'^([A-Za-z-]+):\s*(.*)$', line)
-            if m:
-                fields[m.group(1).lower()] = m.group(2).split()
-        if fields.get('enabled', ['yes'])[0] == 'no' or 'deb' not in fields.get('types', []):
-            continue
-        if codename in fields.get('suites', []):
-            found += fields.get('uris', [])
-if not found:
-    sys.exit('no apt source for %s found: set LAB_DEBIAN_MIRROR' % codename)
-print(found[0].rstrip('/'))
-PY
+  "$PYTHON" "$LAB_PY/debian_mirror.py"
 }
 
 # prepare_patroni4: Debian 13's `patroni` package, unpacked once into $PATRONI_CACHE/patroni-4/root and reused
@@ -534,48 +509,7 @@ register_lab() {
 # calling each other). The owners: the labs in LAB_REGISTRY, and for labs of older versions of this script,
 # the state.env of every lab under /tmp.
 pick_ports() {
-  "$PYTHON" - "$LAB_DIR" "$LAB_REGISTRY" "$@" <<'PY'
-import glob, os, re, socket, sys
-own, registry = sys.argv[1], sys.argv[2]
-del sys.argv[1:3]
-lo, hi = map(int, open('/proc/sys/net/ipv4/ip_local_port_range').read().split())
-taken = set()
-dirs = set(os.path.dirname(p) for p in glob.glob('/tmp/*/state.env'))
-try:
-    dirs.update(line.strip() for line in open(registry) if line.strip())
-except OSError:
-    pass
-for d in dirs - {own}:
-    try:
-        text = open(os.path.join(d, 'state.env')).read()
-    except OSError:
-        continue
-    for key in ('LAB_ETCD_PORT', 'LAB_ETCD_PEER_PORT', 'LAB_REST_PORTS', 'LAB_PG_PORTS'):
-        m = re.search(r'^%s="([0-9 ]*)"' % key, text, re.M)
-        if m:
-            taken.update(int(p) for p in m.group(1).split())
-def free(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(('127.0.0.1', port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-for spec in sys.argv[1:]:
-    port, count = map(int, spec.split(':'))
-    got = []
-    while len(got) < count:
-        if port > 65535:
-            sys.exit('no free ports from %s' % spec)
-        if port not in taken and not lo <= port <= hi and free(port):
-            got.append(port)
-            taken.add(port)
-        port += 1
-    print(' '.join(map(str, got)))
-PY
+  "$PYTHON" "$LAB_PY/pick_ports.py" "$LAB_DIR" "$LAB_REGISTRY" "$@"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -590,48 +524,7 @@ health() {
   local tls=""
   [ "${LAB_TLS:-0}" != 1 ] || tls=$LAB_DIR/tls
   for i in "${!NAMES[@]}"; do args+=("${NAMES[$i]}" "${URLS[$i]}"); done
-  "$PYTHON" - "$LAB_SCOPE" "$tls" "${args[@]}" <<'PY'
-import json, ssl, sys, urllib.request
-scope, tls, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
-members = list(zip(pairs[0::2], pairs[1::2]))
-handlers = [urllib.request.ProxyHandler({})]  # never via an http_proxy
-if tls:  # LAB_TLS: verify the members against the lab's CA and show them the client certificate they require
-    ctx = ssl.create_default_context(cafile=tls + '/ca.crt')
-    ctx.load_cert_chain(tls + '/client.crt', tls + '/client.key')
-    handlers.append(urllib.request.HTTPSHandler(context=ctx))
-opener = urllib.request.build_opener(*handlers)
-status, problems = {}, []
-for name, url in members:
-    try:
-        with opener.open(url + '/patroni', timeout=2) as r:   # a frozen member must not hang us (pitfall 13)
-            body = json.load(r)
-    except Exception as e:
-        problems.append('%s: %s/patroni does not answer (%s)' % (name, url, e))
-        continue
-    if body.get('patroni', {}).get('scope') != scope:
-        problems.append('%s: %s is not a member of scope %s' % (name, url, scope))
-        continue
-    status[name] = body
-leaders = [n for n, b in status.items() if b.get('role') in ('master', 'primary', 'standby_leader')]
-if len(leaders) != 1:
-    problems.append('%d leaders (%s)' % (len(leaders), ' '.join(leaders) or 'none yet'))
-for name, body in status.items():
-    if name in leaders and body.get('state') != 'running':
-        problems.append('%s: leader in state %s' % (name, body.get('state')))
-    if name not in leaders and (body.get('role'), body.get('state')) != ('replica', 'running'):
-        problems.append('%s: role %s, state %s' % (name, body.get('role'), body.get('state')))
-if len(leaders) == 1:
-    streaming = {r.get('application_name') for r in status[leaders[0]].get('replication') or []
-                 if r.get('state') == 'streaming'}
-    missing = [n for n, _ in members if n != leaders[0] and n not in streaming]
-    if missing:
-        problems.append('not streaming from %s yet: %s' % (leaders[0], ' '.join(missing)))
-if problems:
-    print('; '.join(problems))
-    sys.exit(1)
-for name, _ in members:
-    print(name, status[name]['role'], status[name]['state'])
-PY
+  "$PYTHON" "$LAB_PY/lab_health.py" "$LAB_SCOPE" "$tls" "${args[@]}"
 }
 
 # dead_component: name the first tracked daemon that is not running (empty output when all run).

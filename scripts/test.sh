@@ -112,13 +112,14 @@ fi
 if [ "$sanitize" = 1 ]; then
   # The sanitizer build runs the unit and integration tiers; the package tier (which installs the .deb) only
   # in the normal build, also when arguments are given, unless they say which labels to leave out.
-  # Without arguments, the checks that never run our code (promtool over the rule files, the goldens and the
+  # Without arguments, the checks that never run our code (promtool over the rule files, the goldens, the mixin and the
   # dashboards' JSON) are left out there too: they would only repeat the normal build's run (rules_conventions
   # alone takes minutes).
   asan_args=("$@")
   if [ "$#" -eq 0 ]; then
     asan_args=(-L 'unit|integration'
-               -E '^(rules_conventions|rules_promtool_check|rules_promtool_test|dashboards_structure|promtool_check_goldens)$')
+               -E '^(rules_conventions|rules_promtool_check|rules_promtool_test|dashboards_structure|'\
+'promtool_check_goldens|mixin_rendered|mixin_alt_config)$')
   fi
   case " $* " in *" -LE "* | *" --label-exclude "*) ;; *) asan_args+=(-LE '^package$') ;; esac
   # Every sanitized process writes its report to a file here (the report also reaches its stderr when it dies

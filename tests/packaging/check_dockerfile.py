@@ -8,16 +8,24 @@
 - a numeric non-root USER, created with that uid;
 - OCI labels (title, description, version, revision, source), the version from ARG VERSION, which must equal
   the CMake project version, and the build stage checks the binary's --version against it;
-- the HEALTHCHECK asks /-/healthy, and its command (run here with bash against the built binary on a free port)
-  succeeds while the exporter serves and fails once it is stopped.
+- the HEALTHCHECK is `patroni_exporter healthcheck` (exporter/health_check.h), which follows the exporter's own
+  flags: run here with the built binary beside exporters serving plain HTTP on one address, HTTPS on every
+  interface and HTTPS requiring a client certificate, it succeeds while each serves and fails once it is stopped;
+  in a PID namespace of its own (unshare, as root), like a container's, it finds the exporter without a PID.
 
 Usage: check_dockerfile.py --dockerfile Dockerfile --exporter build/patroni_exporter --project-version 0.1.0
+       --web-config-dir tests/testdata/web_config/valid
 """
 import argparse
+import contextlib
 import json
+import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import time
 
 import pkgtest
 
@@ -45,11 +53,87 @@ def instructions(path):
     return result
 
 
+def wait_listening(port, proc, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the exporter exited with {proc.returncode}: {proc.stdout.read()}")
+        with contextlib.closing(socket.socket()) as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def healthcheck(exporter, *extra):
+    run = subprocess.run([exporter, "healthcheck", *extra], capture_output=True, text=True, timeout=15)
+    return run.returncode, (run.stdout + run.stderr).strip()
+
+
+def check_healthcheck(f, exporter, web_config_dir):
+    """The image's HEALTHCHECK command, run with the built binary beside exporters configured as users do: it
+    must pass while each serves (plain HTTP on one address, HTTPS on all interfaces, HTTPS that requires a client
+    certificate) and fail once it is stopped. Then, where this machine lets us (root, unshare), in a PID namespace
+    of its own like a container's, the form without a PID, which finds the exporter by itself."""
+    cases = [
+        ("plain HTTP on one address", lambda port: ["--web.listen-address", f"127.0.0.1:{port}"],
+         "http://127.0.0.1:{port}/-/healthy"),
+        ("HTTPS on every interface", lambda port: ["--web.listen-address", f":{port}", "--web.config.file",
+                                                   os.path.join(web_config_dir, "tls.yml")],
+         "https://127.0.0.1:{port}/-/healthy"),
+        ("HTTPS requiring a client certificate", lambda port: [
+            "--web.listen-address", f"localhost:{port}", "--web.config.file",
+            os.path.join(web_config_dir, "tls_require_any.yml")], "https://127.0.0.1:{port}/-/healthy"),
+    ]
+    for name, flags, url in cases:
+        port = pkgtest.free_port()
+        argv = [exporter, "--patroni.url", "http://127.0.0.1:1"] + flags(port)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_listening(port, proc)
+            code, out = healthcheck(exporter, str(proc.pid))
+            f.check(code == 0 and url.format(port=port) in out,
+                    f"HEALTHCHECK against an exporter serving {name}: exit {code}: {out}")
+            print(f"HEALTHCHECK, {name}: exit {code}: {out}")
+        except RuntimeError as e:
+            f.fail(f"HEALTHCHECK, {name}: {e}")
+        finally:
+            proc.kill()
+            proc.wait()
+        code, out = healthcheck(exporter, str(proc.pid))
+        f.check(code != 0, f"HEALTHCHECK succeeds with the exporter ({name}) stopped: {out}")
+
+    unshare = shutil.which("unshare")
+    probe = subprocess.run([unshare, "--pid", "--fork", "--mount-proc", "true"], capture_output=True,
+                           timeout=10) if unshare else None
+    if probe is None or probe.returncode != 0:
+        print("NOTE: no PID namespace here (unshare --pid needs root): the HEALTHCHECK without a PID, as in a "
+              "container, was not exercised")
+        return
+    port = pkgtest.free_port()
+    script = (
+        '"$1" --patroni.url http://127.0.0.1:1 --web.listen-address ":$2" --web.config.file "$3" '
+        '>/dev/null 2>&1 & pid=$!\n'
+        'for i in $(seq 100); do "$1" healthcheck >/dev/null 2>&1 && break; sleep 0.1; done\n'
+        '"$1" healthcheck; up=$?\n'
+        'kill -9 $pid; wait $pid 2>/dev/null\n'
+        '"$1" healthcheck; down=$?\n'
+        'echo "up=$up down=$down"\n')
+    run = subprocess.run([unshare, "--pid", "--fork", "--mount-proc", "sh", "-c", script, "sh", exporter,
+                          str(port), os.path.join(web_config_dir, "tls.yml")],
+                         capture_output=True, text=True, timeout=60)
+    out = (run.stdout + run.stderr).strip()
+    f.check("up=0 down=1" in out and "no patroni_exporter process" in out and "https://127.0.0.1" in out,
+            f"HEALTHCHECK without a PID in a PID namespace of its own: {out}")
+    print(f"HEALTHCHECK in a PID namespace of its own, no PID given: {' | '.join(out.splitlines())}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dockerfile", required=True)
     parser.add_argument("--exporter", required=True)
     parser.add_argument("--project-version", required=True)
+    parser.add_argument("--web-config-dir", required=True, help="tests/testdata/web_config/valid")
     args = parser.parse_args()
     f = pkgtest.Failures()
     ins = instructions(args.dockerfile)
@@ -110,19 +194,11 @@ def main():
         m = re.search(r"\bCMD\s+(\[.*\])\s*$", health[0])
         if f.check(m is not None, "HEALTHCHECK must use the exec form CMD [...]"):
             command = json.loads(m.group(1))
-            text = " ".join(command)
-            f.check("/-/healthy" in text, "HEALTHCHECK must ask /-/healthy")
-            f.check(f"/{default_port} " in text or f":{default_port}" in text,
-                    f"HEALTHCHECK must ask the default port {default_port}")
-            if command[0] == "/bin/bash" and not f.items:
-                argv = [args.exporter, "--patroni.url", "http://127.0.0.1:1"]
-                with pkgtest.Exporter(argv, kill_on_exit=True) as exporter:
-                    local = [w.replace(f"/{default_port} ", f"/{exporter.port} ") for w in command]
-                    up = subprocess.run(local, capture_output=True, text=True, timeout=10)
-                    f.check(up.returncode == 0, f"HEALTHCHECK fails against a serving exporter: {up.stderr}")
-                down = subprocess.run(local, capture_output=True, text=True, timeout=10)
-                f.check(down.returncode != 0, "HEALTHCHECK succeeds with the exporter stopped")
-                print(f"HEALTHCHECK command: exit {up.returncode} while serving, {down.returncode} once stopped")
+            f.check(command == ["/usr/bin/patroni_exporter", "healthcheck"],
+                    f'HEALTHCHECK CMD ["/usr/bin/patroni_exporter", "healthcheck"] expected (it follows the '
+                    f'listen address and TLS of the exporter it runs beside), found {command}')
+            if not f.items:
+                check_healthcheck(f, args.exporter, args.web_config_dir)
     return f.finish(f"{args.dockerfile}: stages, runtime packages, user, labels, version and health check")
 
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "collectors/exposition.h"
+
 namespace patroni_exporter {
 namespace {
 
