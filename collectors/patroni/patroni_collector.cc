@@ -310,15 +310,20 @@ void PatroniCollector::EmitClusterWide(Scrape* s, MetricSet* out) const {
 // members get no sample.
 void PatroniCollector::EmitFailsafeEnabled(const Scrape& s, const std::string& scope, bool enabled, MetricSet* out) {
   constexpr double kFailsafeSince = 30000;  // 3.0.0
+  // Sorted by member name, not by target: targets sort by their ports, which would make the order of the
+  // samples depend on where the members listen.
   std::set<std::string> named;
   for (const auto& [target, who] : s.identity) {
-    if (who.first != scope || !named.insert(who.second).second) continue;
+    if (who.first != scope) continue;
     const auto version = s.version.find(target);
     if (version == s.version.end() || version->second < kFailsafeSince) continue;
+    named.insert(who.second);
+  }
+  for (const std::string& name : named) {
     out->AddGauge("patroni_failsafe_mode_enabled",
                   "Value is 1 if failsafe_mode is enabled in the scope's dynamic configuration (GET /config), 0 "
                   "otherwise.",
-                  {{"scope", scope}, {"name", who.second}}, enabled ? 1 : 0);
+                  {{"scope", scope}, {"name", name}}, enabled ? 1 : 0);
   }
 }
 
