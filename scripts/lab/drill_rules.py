@@ -1,6 +1,12 @@
-# The drill's copy of the rules: SRC_DIR DST_DIR; scripts/alerting-lab.sh cmd_drill runs it (see the comment there).
-import glob, os, sys, yaml
-src, dst = sys.argv[1], sys.argv[2]
+# The drill's copy of the rules: FAST SRC_DIR DST_DIR (FAST 1: the fast rendering); scripts/alerting-lab.sh
+# cmd_drill runs it (see the comment there).
+import glob, os, re, sys, yaml
+fast, src, dst = sys.argv[1] == "1", sys.argv[2], sys.argv[3]
+UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+def seconds(d):
+    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", d)
+    assert parts and "".join(n + u for n, u in parts) == d, "not a duration: %r" % d
+    return sum(int(n) * UNITS[u] for n, u in parts)
 os.makedirs(dst, exist_ok=True)
 for path in sorted(glob.glob(os.path.join(src, "*.yml"))):
     doc = yaml.safe_load(open(path))
@@ -13,4 +19,6 @@ for path in sorted(glob.glob(os.path.join(src, "*.yml"))):
                 assert "> 1073741824" in rule["expr"]
                 rule["expr"] = rule["expr"].replace("> 1073741824", "> 4194304")
                 rule["for"] = "1m"
+            if fast and name and seconds(str(rule.get("for", "0s"))) > 0:
+                rule["for"] = "%ds" % min(30, max(10, seconds(str(rule["for"])) // 6))
     yaml.safe_dump(doc, open(os.path.join(dst, os.path.basename(path)), "w"), sort_keys=False, width=200)

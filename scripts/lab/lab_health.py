@@ -20,7 +20,7 @@ for name, url in members:
         problems.append('%s: %s is not a member of scope %s' % (name, url, scope))
         continue
     status[name] = body
-leaders = [n for n, b in status.items() if b.get('role') in ('master', 'primary')]
+leaders = [n for n, b in status.items() if b.get('role') in ('master', 'primary', 'standby_leader')]
 if len(leaders) != 1:
     problems.append('%d leaders (%s)' % (len(leaders), ' '.join(leaders) or 'none yet'))
 for name, body in status.items():

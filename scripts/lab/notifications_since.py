@@ -6,5 +6,5 @@ for line in open(sys.argv[1]):
     n = json.loads(line)
     if n["received"] >= t0:
         l = n["labels"]
-        print(l.get("alertname"), l.get("severity"), n["status"], l.get("member", l.get("target", "-")),
-              "%.1f" % (n["received"] - t0))
+        who = l.get("member", l.get("target", "-")) + ("/source=" + l["source"] if "source" in l else "")
+        print(l.get("alertname"), l.get("severity"), n["status"], who, "%.1f" % (n["received"] - t0))
