@@ -30,6 +30,7 @@ Components BuildComponents(const Config& config) {
   patroni.cluster_view = config.cluster_collector;
   patroni.config_view = config.config_collector;
   patroni.history_view = config.history_collector;
+  patroni.cluster_wide_refresh_interval = config.config_refresh_interval;
   patroni.health_view = config.health_collector;
   patroni.health_max_lag = config.health_max_lag;
 
