@@ -97,6 +97,7 @@ PatroniCollector::ClusterWideSignals PatroniCollector::ClusterWideSignals::Of(co
     }
     if (m.timeline && (!signals.max_timeline || *m.timeline > *signals.max_timeline)) signals.max_timeline = m.timeline;
     if (m.pending_restart.value_or(false)) signals.pending_restart.push_back(m.name);
+    if (m.role == "sync_standby" || m.role == "quorum_standby") signals.synchronous.push_back(m.name);
   }
   return signals;
 }

@@ -46,9 +46,9 @@
 // Cluster-wide answers (/config, /history), with cluster_wide_refresh_interval > 0: a cluster's last good
 // answers are kept, parsed, and served again while its /cluster shows the same "signals" as when they were
 // fetched (ClusterWideSignals: the leader, the leader's and the highest member timeline, pause, the members with
-// pending_restart) and they are younger than the interval. Anything else asks anew: no answer kept, a signal
-// changed (a failover writes /history and may touch /config; pause and resume write /config; a parameter edit
-// sets pending_restart), the interval expired, or a kept /history that ends on an older timeline than the
+// pending_restart, the synchronous standbys) and they are younger than the interval. Anything else asks anew: no answer
+// kept, a signal changed (a failover writes /history and may touch /config; pause and resume write /config; a parameter
+// edit sets pending_restart), the interval expired, or a kept /history that ends on an older timeline than the
 // cluster's (Patroni writes the new row a loop after the promotion). A failed request is counted and logged as
 // without the cache and drops the kept answer: the families are absent as they would be without the cache, and
 // the next scrape asks again. No valid /cluster: nothing is asked and nothing served, as without the cache.
@@ -118,6 +118,9 @@ class PatroniCollector : public Collector {
     std::optional<double> max_timeline;
     bool paused = false;
     std::vector<std::string> pending_restart;  // names, in the view's order
+    // Names of sync_standby and quorum_standby members: their first appearance or last departure follows an
+    // edit of synchronous_mode (and synchronous_node_count) in /config.
+    std::vector<std::string> synchronous;
 
     static ClusterWideSignals Of(const ClusterView& view);
     bool operator==(const ClusterWideSignals&) const = default;

@@ -571,7 +571,9 @@ class ClusterWideCacheTest : public PatroniCollectorTest {
            "\",\"state\":\"running\",\"api_url\":\"" + server_url_ +
            "/patroni\",\"timeline\":" + std::to_string(timeline_) +
            (pending_restart_ ? ",\"pending_restart\":true" : "") + "},{\"name\":\"node2\",\"role\":\"" +
-           (swapped_ ? "leader" : "replica") +
+           (swapped_ ? "leader"
+            : sync_  ? "sync_standby"
+                     : "replica") +
            "\",\"state\":\"running\",\"api_url\":\"http://127.0.0.1:1/patroni\",\"timeline\":" +
            std::to_string(timeline_) + "}]" + (paused_ ? ",\"pause\":true" : "") + "}";
   }
@@ -605,6 +607,7 @@ class ClusterWideCacheTest : public PatroniCollectorTest {
   bool pending_restart_ = false;
   bool paused_ = false;
   bool swapped_ = false;
+  bool sync_ = false;
   std::string server_url_;
   FakeHttpServer server_;
 };
@@ -676,12 +679,19 @@ TEST_F(ClusterWideCacheTest, EachSignalAsksAnew) {
   Collect(*collector);
   EXPECT_EQ(Asked("/config"), 4u);
 
+  Set([&] { sync_ = true; });  // synchronous_mode turned on: node2 becomes a synchronous standby
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 5u);
+  Set([&] { sync_ = false; });
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 6u);
+
   Set([&] { swapped_ = true; });  // the leader changed, on the same timeline (a planned handover on paper)
   Collect(*collector);
-  EXPECT_EQ(Asked("/config"), 5u);
-  EXPECT_EQ(Asked("/history"), 5u);
+  EXPECT_EQ(Asked("/config"), 7u);
+  EXPECT_EQ(Asked("/history"), 7u);
   Collect(*collector);
-  EXPECT_EQ(Asked("/config"), 5u);
+  EXPECT_EQ(Asked("/config"), 7u);
 }
 
 TEST_F(ClusterWideCacheTest, ATimelineChangeAsksAnewUntilHistoryShowsTheSwitch) {
