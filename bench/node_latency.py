@@ -15,10 +15,19 @@ interleaves, round after round, with a fresh TCP connection per request:
   each exporter's GET /metrics
 and prints medians and p95 in ms, each exporter's overhead (median and p95 of per-round differences) over the
 direct calls it replaces, its CPU time per scrape (/proc/PID/stat) and its RSS. BENCH_ROUNDS rounds (1000).
+
+Then what each costs the leader's Patroni process (the one listening on its REST port; PostgreSQL's backends not
+counted): blocks of BENCH_CPU_BLOCK requests or scrapes of one kind, back to back, BENCH_CPU_REPEATS times
+interleaved, Patroni's CPU time (/proc/PID/stat, 10 ms ticks) over each block less its idle rate (measured
+between blocks: its HA loop) times the block's length, per request. Kinds: direct GET /patroni, /cluster,
+/config, /history and /metrics, and each exporter default (this build with its default
+--patroni.config-refresh-interval, and with 0s: every scrape asks all four, as before the cache). Printed with
+the ratio of each to one direct GET /patroni.
 """
 import os
 import statistics
 import sys
+import time
 
 from benchlib import Exporter, get, get_parallel, med, pct, section
 
@@ -46,6 +55,54 @@ def find_leader():
     sys.exit("no leader found in the lab")
 
 
+def listener_pid(port):
+    """PID of the process listening on 127.0.0.1/0.0.0.0 `port` (the leader's Patroni), from /proc."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in list(f)[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    return int(pid)
+        except OSError:
+            continue
+    sys.exit(f"no process listens on port {port}")
+
+
+def ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def patroni_cpu(leader, kinds):
+    """Milliseconds of Patroni CPU per request of each kind (median over blocks), idle rate subtracted."""
+    pid = listener_pid(leader[1])
+    block = int(os.environ.get("BENCH_CPU_BLOCK", "300"))
+    repeats = int(os.environ.get("BENCH_CPU_REPEATS", "5"))
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    per = {name: [] for name in kinds}
+    idle_rates = []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), ticks(pid)
+        time.sleep(2)
+        idle_rates.append((ticks(pid) - c0) * tick_ms / (time.perf_counter() - t0))
+        idle = statistics.median(idle_rates)
+        for name, call in kinds.items():
+            t0, c0 = time.perf_counter(), ticks(pid)
+            for _ in range(block):
+                call()
+            elapsed = time.perf_counter() - t0
+            per[name].append(((ticks(pid) - c0) * tick_ms - idle * elapsed) / block)
+    return pid, statistics.median(idle_rates), {name: med(values) for name, values in per.items()}
+
+
 def main():
     leader = find_leader()
     url = f"http://{leader[0]}:{leader[1]}"
@@ -59,6 +116,8 @@ def main():
             exporters[prefix + "exporter node, no process"] = Exporter(
                 ["--patroni.url", url, "--no-collector.process"] + NODE_VIEW, binary=binary)
             exporters[prefix + "exporter default"] = Exporter(["--patroni.url", url], binary=binary)
+        exporters["exporter default, refresh 0s"] = Exporter(
+            ["--patroni.url", url, "--patroni.config-refresh-interval=0s"])
         for exporter in exporters.values():
             for _ in range(20):  # warm-up; also resolves the member name through /cluster once
                 exporter.scrape()
@@ -73,6 +132,10 @@ def main():
             for name, exporter in exporters.items():
                 results[name].append(exporter.scrape()[0])
         after = {name: (e.cpu(), e.rss(), e.status("VmHWM")) for name, e in exporters.items()}
+        kinds = {f"direct GET {path}": (lambda path=path: get(*leader, path))
+                 for path in ("/patroni", "/cluster", "/config", "/history", "/metrics")}
+        kinds.update({name: e.scrape for name, e in exporters.items() if "default" in name})
+        patroni_pid, idle_rate, patroni = patroni_cpu(leader, kinds)
     finally:
         for exporter in exporters.values():
             exporter.stop()
@@ -83,7 +146,7 @@ def main():
     for name, values in results.items():
         line = f"{name:<28} {med(values):>10.3f} {pct(values, 95):>8.3f}"
         if name in exporters:
-            base = results["direct" if "node" in name else "direct x4"]
+            base = results["direct" if "node" in name and "default" not in name else "direct x4"]
             overhead = [e - d for e, d in zip(values, base)]
             (u0, s0), rss0 = before[name]
             (u1, s1), rss1, hwm = after[name]
@@ -96,6 +159,19 @@ def main():
           f"(target <= 1 ms); Patroni's own /metrics: {med(results['native']):.3f} ms")
     print(f"exporter default over a single direct GET /patroni: median {med(default):+.3f} ms (3 more upstream calls, "
           f"two rounds)")
+    native = med(results["native"])
+    for name in exporters:
+        if "default" in name:
+            print(f"{name} latency over Patroni's own /metrics: {med(results[name]) / native:.2f}x (target <= 1.3x)")
+
+    section(f"Patroni's CPU (PID {patroni_pid}, idle {idle_rate:.2f} ms/s subtracted) per request or scrape, "
+            f"median of blocks")
+    reference = patroni["direct GET /patroni"]
+    print(f"{'what':<36} {'ms CPU':>8} {'x GET /patroni':>15}")
+    for name, value in patroni.items():
+        print(f"{name:<36} {value:>8.3f} {value / reference:>14.2f}x")
+    print("target: each exporter default within 1.3x of one GET /patroni (Patroni's CPU; PostgreSQL not counted)")
+
 
 
 if __name__ == "__main__":

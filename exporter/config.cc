@@ -407,6 +407,7 @@ struct FlagValues {
   std::string max_body = FormatBytes(kDefaultMaxBodyBytes);
   std::string discovery = "auto";
   std::string member_retention = FormatDuration(kDefaultMemberRetention);
+  std::string config_refresh_interval = FormatDuration(kDefaultConfigRefreshInterval);
   std::string max_parallel = std::to_string(kDefaultMaxInFlight);
   std::string max_parallel_per_member = std::to_string(kDefaultMaxInFlightPerHost);
   std::string config_file;
@@ -462,6 +463,11 @@ void RegisterPatroniFlags(CLI::App* app, FlagValues* v) {
                   "How long a member stays watched after Patroni last listed it or it last answered, e.g. 10m")
       ->type_name("DURATION")
       ->default_str(v->member_retention);
+  app->add_option("--patroni.config-refresh-interval", v->config_refresh_interval,
+                  "Longest a cluster's GET /config and /history answers are reused while GET /cluster shows no leader, "
+                  "timeline, pause or pending_restart change, e.g. 1m; 0s: ask at every scrape")
+      ->type_name("DURATION")
+      ->default_str(v->config_refresh_interval);
   app->add_option("--patroni.max-parallel-requests", v->max_parallel, "Most requests to Patroni in flight at once")
       ->type_name("INT")
       ->default_str(v->max_parallel);
@@ -643,6 +649,8 @@ std::string ValidateLimits(const FlagValues& v, Config* config) {
   std::string error;
   if (!ValidDuration("--patroni.member-retention", v.member_retention, std::chrono::milliseconds(0),
                      kMaxMemberRetention, "10m", &config->member_retention, &error) ||
+      !ValidDuration("--patroni.config-refresh-interval", v.config_refresh_interval, std::chrono::milliseconds(0),
+                     kMaxConfigRefreshInterval, "1m", &config->config_refresh_interval, &error) ||
       !ValidDuration("--patroni.timeout", v.timeout, kMinPatroniTimeout, kMaxPatroniTimeout, "500ms or 5s",
                      &config->patroni_timeout, &error)) {
     return error;

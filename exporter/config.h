@@ -32,6 +32,10 @@ namespace patroni_exporter {
 inline constexpr const char* kDefaultPatroniUrl = "http://127.0.0.1:8008";
 inline constexpr const char* kDefaultListenAddress = ":9547";
 inline constexpr std::chrono::milliseconds kDefaultMemberRetention = std::chrono::minutes(10);
+// How long a cluster's /config and /history answers are served again while its /cluster shows no reason to ask
+// anew (collectors/patroni/patroni_collector.h): it bounds how late an edit of /config that shows nowhere else is
+// seen (PatroniConfigChanged, docs/performance.md).
+inline constexpr std::chrono::milliseconds kDefaultConfigRefreshInterval = std::chrono::minutes(1);
 
 inline constexpr std::chrono::milliseconds kMinPatroniTimeout{1};
 inline constexpr std::chrono::milliseconds kMaxPatroniTimeout = std::chrono::minutes(10);
@@ -42,6 +46,7 @@ inline constexpr std::size_t kMaxParallelRequests = 4096;
 // for certain, and then every scrape waits for SYN retransmissions.
 inline constexpr std::size_t kMaxParallelRequestsPerMember = 16;
 inline constexpr std::chrono::milliseconds kMaxMemberRetention = std::chrono::hours(24 * 7);
+inline constexpr std::chrono::milliseconds kMaxConfigRefreshInterval = std::chrono::hours(1);
 inline constexpr std::chrono::milliseconds kMinScrapeTimeout{100};
 inline constexpr std::chrono::milliseconds kMaxScrapeTimeout = std::chrono::minutes(10);
 inline constexpr int kMaxWebThreads = 1024;
@@ -57,6 +62,8 @@ struct Config {
   // How long the member directory keeps a member after /cluster last listed it or its /patroni last answered
   // (collectors/member_directory.h): its PostgreSQL is still queried and its Patroni still tried meanwhile.
   std::chrono::milliseconds member_retention = kDefaultMemberRetention;
+  // --patroni.config-refresh-interval: PatroniCollectorOptions::cluster_wide_refresh_interval; 0s = every scrape.
+  std::chrono::milliseconds config_refresh_interval = kDefaultConfigRefreshInterval;
   bool legacy_master = false;
   bool cluster_collector = true;
   bool config_collector = true;

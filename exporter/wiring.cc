@@ -30,6 +30,7 @@ Components BuildComponents(const Config& config) {
   patroni.cluster_view = config.cluster_collector;
   patroni.config_view = config.config_collector;
   patroni.history_view = config.history_collector;
+  patroni.cluster_wide_refresh_interval = config.config_refresh_interval;
   patroni.health_view = config.health_collector;
   patroni.health_max_lag = config.health_max_lag;
 
@@ -53,6 +54,8 @@ Components BuildComponents(const Config& config) {
   // arbitrary target would open and churn connections the main scrape owns).
   probe.views = patroni;
   probe.views.clusters.clear();
+  // Each probe runs a collector of its own, once: nothing to reuse, and an age gauge would always say 0.
+  probe.views.cluster_wide_refresh_interval = std::chrono::milliseconds(0);
   components.prober = std::make_unique<Prober>(probe, components.client, directory);
   return components;
 }

@@ -8,6 +8,8 @@
 
 #include "collectors/log.h"
 #include "collectors/patroni/cluster_translate.h"
+#include "collectors/patroni/dynamic_config_translate.h"
+#include "collectors/patroni/history_translate.h"
 #include "collectors/patroni/member_naming.h"
 #include "collectors/patroni/translate_dispatch.h"
 
@@ -22,7 +24,10 @@ struct PatroniCollector::Scrape {
         listed(clusters.size()),
         speaker(clusters.size()),
         answered_scope(clusters.size()),
-        scope(clusters.size()) {}
+        scope(clusters.size()),
+        signals(clusters.size()),
+        config_slot(clusters.size()),
+        history_slot(clusters.size()) {}
 
   RequestPlan plan;
   Clock::time_point now;
@@ -34,6 +39,9 @@ struct PatroniCollector::Scrape {
   std::vector<std::optional<std::size_t>> speaker;                      // per cluster: the slot whose /cluster won
   std::vector<std::optional<std::string>> answered_scope;               // per cluster: a scope a /patroni answer named
   std::vector<std::optional<std::string>> scope;                        // per cluster: the view's resolved scope
+  std::vector<ClusterWideSignals> signals;                              // per cluster with a view: of the view
+  std::vector<std::optional<std::size_t>> config_slot;                  // per cluster: /config asked this scrape
+  std::vector<std::optional<std::size_t>> history_slot;                 // per cluster: /history asked this scrape
   std::map<std::string, std::pair<std::string, std::string>> identity;  // target -> (scope, name)
   std::map<std::string, double> version;                                // target -> patroni_version's number
   // patroni_up samples, emitted once the views' scopes are resolved (EmitClusters).
@@ -76,7 +84,30 @@ PatroniCollector::PatroniCollector(PatroniCollectorOptions options, std::shared_
     : options_(std::move(options)),
       client_(std::move(client)),
       directory_(std::move(directory)),
-      failures_(std::move(failures)) {}
+      failures_(std::move(failures)),
+      cache_(options_.clusters.size()) {}
+
+PatroniCollector::ClusterWideSignals PatroniCollector::ClusterWideSignals::Of(const ClusterView& view) {
+  ClusterWideSignals signals;
+  signals.paused = view.pause.value_or(false);
+  for (const ClusterMember& m : view.members) {
+    if (m.role == "leader" || m.role == "standby_leader") {
+      signals.leader = m.name;
+      signals.leader_timeline = m.timeline;
+    }
+    if (m.timeline && (!signals.max_timeline || *m.timeline > *signals.max_timeline)) signals.max_timeline = m.timeline;
+    if (m.pending_restart.value_or(false)) signals.pending_restart.push_back(m.name);
+    if (m.role == "sync_standby" || m.role == "quorum_standby") signals.synchronous.push_back(m.name);
+  }
+  return signals;
+}
+
+template <typename T>
+bool PatroniCollector::NeedsFetch(const CachedAnswer<T>& cached, const ClusterWideSignals& signals,
+                                  Clock::time_point now) const {
+  return options_.cluster_wide_refresh_interval.count() <= 0 || !cached.value || cached.recheck ||
+         !(cached.signals == signals) || now - cached.fetched >= options_.cluster_wide_refresh_interval;
+}
 
 // The first valid /cluster of each cluster, in slot order (configured seeds first, then remembered members).
 void PatroniCollector::PickViews(Scrape* s, const std::vector<std::size_t>& indices) {
@@ -160,9 +191,17 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
         if (url) Append(&more, plan.AddMember(c, *url, health));
       }
     }
+    // Cluster-wide answers: asked only when the kept ones may no longer hold (patroni_collector.h).
     const BaseUrl speaker = plan.slot(*s->speaker[c]).url;
-    if (options_.config_view) more.push_back(plan.Add(Endpoint::kConfig, c, speaker, "/config"));
-    if (options_.history_view) more.push_back(plan.Add(Endpoint::kHistory, c, speaker, "/history"));
+    s->signals[c] = ClusterWideSignals::Of(*s->views[c]);
+    if (options_.config_view && NeedsFetch(cache_[c].config, s->signals[c], s->now)) {
+      s->config_slot[c] = plan.Add(Endpoint::kConfig, c, speaker, "/config");
+      more.push_back(*s->config_slot[c]);
+    }
+    if (options_.history_view && NeedsFetch(cache_[c].history, s->signals[c], s->now)) {
+      s->history_slot[c] = plan.Add(Endpoint::kHistory, c, speaker, "/history");
+      more.push_back(*s->history_slot[c]);
+    }
   }
   plan.Fetch(*client_, more, context.deadline);
   if (member_answers.valid()) plan.Store(members, member_answers.get());
@@ -292,15 +331,67 @@ void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
   }
 }
 
-void PatroniCollector::EmitClusterWide(Scrape* s, MetricSet* out) const {
-  for (std::size_t i = 0; i < s->plan.slots().size(); ++i) {
-    const Slot& slot = s->plan.slot(i);
-    if (slot.endpoint != Endpoint::kConfig && slot.endpoint != Endpoint::kHistory) continue;
-    SlotFailure& f = s->plan.failure(i);
-    std::optional<bool> failsafe_mode;
-    TranslateClusterWideAnswer(slot.endpoint, s->plan.response(i), s->scope[slot.cluster], out, &f, &failsafe_mode);
-    failures_->Record(slot.url.ToString() + slot.path, slot.path, f.kind, f.detail);
-    if (failsafe_mode && s->scope[slot.cluster]) EmitFailsafeEnabled(*s, *s->scope[slot.cluster], *failsafe_mode, out);
+namespace {
+
+// The timeline the newest row of /history switched to (1 for an empty history); empty when that row is unreadable.
+std::optional<double> LastHistoryTimeline(const History& history) {
+  if (history.rows.empty()) return 1;
+  if (!history.rows.back()) return std::nullopt;
+  return static_cast<double>(history.rows.back()->timeline) + 1;
+}
+
+}  // namespace
+
+// The answer asked this scrape replaces the kept one, or drops it when it failed (counted and logged as without
+// the cache); whichever answer is left is what the families show.
+void PatroniCollector::EmitClusterWide(Scrape* s, MetricSet* out) {
+  const bool cached = options_.cluster_wide_refresh_interval.count() > 0;
+  for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
+    if (!s->views[c]) continue;
+    const std::optional<std::string>& scope = s->scope[c];
+    if (options_.config_view) {
+      CachedAnswer<DynamicConfig>& kept = cache_[c].config;
+      if (const std::optional<std::size_t> i = s->config_slot[c]) {
+        SlotFailure& f = s->plan.failure(*i);
+        kept = {ReadConfigAnswer(s->plan.response(*i), &f), s->now, s->signals[c]};
+        const Slot& slot = s->plan.slot(*i);
+        failures_->Record(slot.url.ToString() + slot.path, slot.path, f.kind, f.detail);
+      }
+      if (kept.value && scope) {
+        TranslateDynamicConfig(*kept.value, *scope, out);
+        if (const std::optional<bool> failsafe_mode = FailsafeModeOf(*kept.value)) {
+          EmitFailsafeEnabled(*s, *scope, *failsafe_mode, out);
+        }
+      }
+    }
+    if (options_.history_view) {
+      CachedAnswer<History>& kept = cache_[c].history;
+      if (const std::optional<std::size_t> i = s->history_slot[c]) {
+        SlotFailure& f = s->plan.failure(*i);
+        kept = {ReadHistoryAnswer(s->plan.response(*i), &f), s->now, s->signals[c]};
+        // A failover's new row lands a loop or so after the timeline shows it: until then, ask at every scrape.
+        if (kept.value) {
+          const std::optional<double> last = LastHistoryTimeline(*kept.value);
+          kept.recheck = last && s->signals[c].max_timeline && *last < *s->signals[c].max_timeline;
+        }
+        const Slot& slot = s->plan.slot(*i);
+        failures_->Record(slot.url.ToString() + slot.path, slot.path, f.kind, f.detail);
+      }
+      if (kept.value && scope) TranslateHistory(*kept.value, *scope, out);
+    }
+  }
+  if (!cached) return;
+  for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
+    if (!s->views[c] || !s->scope[c]) continue;
+    const auto age = [&](const Clock::time_point fetched, const char* endpoint) {
+      out->AddGauge("patroni_exporter_cached_answer_age_seconds",
+                    "Seconds since the GET /config or /history answer whose families this scrape shows was fetched "
+                    "(--patroni.config-refresh-interval).",
+                    {{"scope", *s->scope[c]}, {"endpoint", endpoint}},
+                    std::chrono::duration<double>(s->now - fetched).count());
+    };
+    if (options_.config_view && cache_[c].config.value) age(cache_[c].config.fetched, "/config");
+    if (options_.history_view && cache_[c].history.value) age(cache_[c].history.fetched, "/history");
   }
 }
 

@@ -12,7 +12,8 @@
 //   2. With discovery, when no seed's /cluster is valid: GET /cluster of the remembered members, in name order,
 //      so discovery survives the death of the seed it started from.
 //   3. GET /patroni of members the view lists that round 1 did not ask (discovery), and GET /config and GET
-//      /history once per cluster from the member whose /cluster won (cluster-wide data: never once per member).
+//      /history once per cluster from the member whose /cluster won (cluster-wide data: never once per member),
+//      unless the answers kept from an earlier scrape still hold (see "Cluster-wide answers" below).
 //      No valid /cluster (the DCS is away, and these endpoints would hang too) skips /config and /history.
 //   With the health view on, each /patroni request comes with GETs of Patroni's health endpoints (kHealthChecks,
 //   HealthRequests) on the same member, in the same round; the HTTP client keeps at most 2 of one host's
@@ -38,12 +39,26 @@
 //                                      scope this scrape polled whose Patroni (3.0+) has failsafe mode
 // and, through the translate layers: node (node_status_translate.h), cluster (cluster_translate.h), config
 // (dynamic_config_translate.h) and history (history_translate.h) families.
+//   patroni_exporter_cached_answer_age_seconds{scope,endpoint}  seconds since the /config or /history answer
+//                                      whose families this scrape serves was fetched (only with a refresh
+//                                      interval: without one every answer is fresh)
+//
+// Cluster-wide answers (/config, /history), with cluster_wide_refresh_interval > 0: a cluster's last good
+// answers are kept, parsed, and served again while its /cluster shows the same "signals" as when they were
+// fetched (ClusterWideSignals: the leader, the leader's and the highest member timeline, pause, the members with
+// pending_restart, the synchronous standbys) and they are younger than the interval. Anything else asks anew: no answer
+// kept, a signal changed (a failover writes /history and may touch /config; pause and resume write /config; a parameter
+// edit sets pending_restart), the interval expired, or a kept /history that ends on an older timeline than the
+// cluster's (Patroni writes the new row a loop after the promotion). A failed request is counted and logged as
+// without the cache and drops the kept answer: the families are absent as they would be without the cache, and
+// the next scrape asks again. No valid /cluster: nothing is asked and nothing served, as without the cache.
 // Member names (`name`): member_naming.h. Scope of a /cluster without one (Patroni < 3.2): member_naming.h; when
 // none is known the cluster-wide families are skipped and the failure is counted as missing_scope. Two targets
 // that are the same member (scope, name) are exported once.
 // Collect() is thread-safe (a mutex serializes it; the scrape wrapper coalesces concurrent scrapes anyway).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +69,9 @@
 #include "collectors/collector.h"
 #include "collectors/http_client.h"
 #include "collectors/member_directory.h"
+#include "collectors/patroni/cluster.h"
+#include "collectors/patroni/dynamic_config.h"
+#include "collectors/patroni/history.h"
 #include "collectors/patroni/node_status_translate.h"
 #include "collectors/patroni/request_plan.h"
 #include "collectors/request_failures.h"
@@ -67,6 +85,10 @@ struct PatroniCollectorOptions {
   bool cluster_view = true;  // export the /cluster families (GET /cluster is still made for discovery and names)
   bool config_view = true;   // GET /config once per cluster
   bool history_view = true;  // GET /history once per cluster
+  // How long a cluster's last good /config and /history answers may be served again instead of asked anew, when
+  // nothing in its /cluster says they may have changed (see "Cluster-wide answers" above). Zero: asked at every
+  // scrape, no cache and no age gauge (the default here, and for a /probe's one-off collector).
+  std::chrono::milliseconds cluster_wide_refresh_interval{0};
   bool health_view = false;  // GET the health endpoints of every member polled (kHealthChecks: 12 more requests)
   // With the health view: also the ?lag=MAX_LAG form of /replica, /async and /readiness (3 more requests); empty:
   // none. ValidHealthMaxLag() must hold.
@@ -88,11 +110,41 @@ class PatroniCollector : public Collector {
 
  private:
   struct Scrape;  // one scrape's plan, views and answers (patroni_collector.cc)
+
+  // What of a cluster view tells that /config or /history may have changed since an answer was fetched.
+  struct ClusterWideSignals {
+    std::string leader;  // "" when no member has the leader or standby_leader role
+    std::optional<double> leader_timeline;
+    std::optional<double> max_timeline;
+    bool paused = false;
+    std::vector<std::string> pending_restart;  // names, in the view's order
+    // Names of sync_standby and quorum_standby members: their first appearance or last departure follows an
+    // edit of synchronous_mode (and synchronous_node_count) in /config.
+    std::vector<std::string> synchronous;
+
+    static ClusterWideSignals Of(const ClusterView& view);
+    bool operator==(const ClusterWideSignals&) const = default;
+  };
+  // A cluster's last good answer of one cluster-wide endpoint.
+  template <typename T>
+  struct CachedAnswer {
+    std::optional<T> value;
+    std::chrono::steady_clock::time_point fetched;
+    ClusterWideSignals signals;
+    bool recheck = false;  // ask again next scrape even if nothing changed (a /history behind the timeline)
+  };
+  struct ClusterWideCache {
+    CachedAnswer<DynamicConfig> config;
+    CachedAnswer<History> history;
+  };
+  template <typename T>
+  bool NeedsFetch(const CachedAnswer<T>& cached, const ClusterWideSignals& signals,
+                  std::chrono::steady_clock::time_point now) const;
   static void PickViews(Scrape* s, const std::vector<std::size_t>& indices);
   void FetchAll(const ScrapeContext& context, Scrape* s) const;
   void EmitMembers(Scrape* s, MetricSet* out) const;
   void EmitClusters(Scrape* s, MetricSet* out) const;
-  void EmitClusterWide(Scrape* s, MetricSet* out) const;
+  void EmitClusterWide(Scrape* s, MetricSet* out);
   static void EmitFailsafeEnabled(const Scrape& s, const std::string& scope, bool enabled, MetricSet* out);
   void EmitHealth(Scrape* s, MetricSet* out) const;
   std::string Finish(Scrape* s, MetricSet* out);
@@ -102,6 +154,7 @@ class PatroniCollector : public Collector {
   std::shared_ptr<MemberDirectory> directory_;
   std::shared_ptr<RequestFailures> failures_;
   std::mutex mutex_;
+  std::vector<ClusterWideCache> cache_;  // per configured cluster; guarded by mutex_
 };
 
 }  // namespace patroni_exporter

@@ -3,9 +3,7 @@
 #include "collectors/log.h"
 #include "collectors/patroni/cluster_parse.h"
 #include "collectors/patroni/dynamic_config_parse.h"
-#include "collectors/patroni/dynamic_config_translate.h"
 #include "collectors/patroni/history_parse.h"
-#include "collectors/patroni/history_translate.h"
 #include "collectors/patroni/node_status_parse.h"
 #include "collectors/request_failures.h"
 
@@ -47,30 +45,29 @@ std::optional<ClusterView> ReadClusterAnswer(const HttpResponse& response, SlotF
   return std::move(parsed.value);
 }
 
-void TranslateClusterWideAnswer(Endpoint endpoint, const HttpResponse& response,
-                                const std::optional<std::string>& scope, MetricSet* out, SlotFailure* failure,
-                                std::optional<bool>* failsafe_mode) {
-  const std::string path = endpoint == Endpoint::kConfig ? "/config" : "/history";
-  if (TransportFailed(response, "GET " + path + ": ", failure)) return;
-  if (endpoint == Endpoint::kConfig) {
-    DynamicConfigParseResult parsed = ParseDynamicConfig(response.body);
-    if (!parsed.value) {
-      *failure = {"bad_body", "GET /config: " + parsed.error};
-    } else {
-      if (scope) TranslateDynamicConfig(*parsed.value, *scope, out);
-      if (failsafe_mode != nullptr) {
-        const ConfigSetting<bool>& setting = parsed.value->failsafe_mode;
-        *failsafe_mode = setting.absent() ? std::optional<bool>(false) : setting.value;
-      }
-    }
-    return;
+std::optional<DynamicConfig> ReadConfigAnswer(const HttpResponse& response, SlotFailure* failure) {
+  if (TransportFailed(response, "GET /config: ", failure)) return std::nullopt;
+  DynamicConfigParseResult parsed = ParseDynamicConfig(response.body);
+  if (!parsed.value) {
+    *failure = {"bad_body", "GET /config: " + parsed.error};
+    return std::nullopt;
   }
+  return std::move(parsed.value);
+}
+
+std::optional<bool> FailsafeModeOf(const DynamicConfig& config) {
+  const ConfigSetting<bool>& setting = config.failsafe_mode;
+  return setting.absent() ? std::optional<bool>(false) : setting.value;
+}
+
+std::optional<History> ReadHistoryAnswer(const HttpResponse& response, SlotFailure* failure) {
+  if (TransportFailed(response, "GET /history: ", failure)) return std::nullopt;
   HistoryParseResult parsed = ParseHistory(response.body);
   if (!parsed.value) {
     *failure = {"bad_body", "GET /history: " + parsed.error};
-  } else if (scope) {
-    TranslateHistory(*parsed.value, *scope, out);
+    return std::nullopt;
   }
+  return std::move(parsed.value);
 }
 
 std::optional<bool> ReadHealthAnswer(const HttpResponse& response, SlotFailure* failure) {

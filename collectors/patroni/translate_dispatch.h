@@ -9,6 +9,8 @@
 #include "collectors/http_client.h"
 #include "collectors/metric_set.h"
 #include "collectors/patroni/cluster.h"
+#include "collectors/patroni/dynamic_config.h"
+#include "collectors/patroni/history.h"
 #include "collectors/patroni/node_status.h"
 #include "collectors/patroni/request_plan.h"
 
@@ -19,12 +21,12 @@ std::optional<NodeStatus> ReadPatroniAnswer(const HttpResponse& response, const 
                                             SlotFailure* failure);
 // GET /cluster: the view, or empty and *failure set.
 std::optional<ClusterView> ReadClusterAnswer(const HttpResponse& response, SlotFailure* failure);
-// GET /config or /history (by `endpoint`): its families under `scope` when the scope is known; *failure set when
-// the answer is unusable. For a usable /config, *failsafe_mode (when not null) gets its failsafe_mode (false when
-// absent, empty when unreadable).
-void TranslateClusterWideAnswer(Endpoint endpoint, const HttpResponse& response,
-                                const std::optional<std::string>& scope, MetricSet* out, SlotFailure* failure,
-                                std::optional<bool>* failsafe_mode = nullptr);
+// GET /config: the parsed dynamic configuration, or empty and *failure set.
+std::optional<DynamicConfig> ReadConfigAnswer(const HttpResponse& response, SlotFailure* failure);
+// The failsafe_mode of a usable /config: false when absent, empty when unreadable.
+std::optional<bool> FailsafeModeOf(const DynamicConfig& config);
+// GET /history: the parsed history, or empty and *failure set.
+std::optional<History> ReadHistoryAnswer(const HttpResponse& response, SlotFailure* failure);
 // A health endpoint: true for 200, false for 503 (both answers a load balancer acts on); empty otherwise, with
 // *failure set: a 404 is `expected` (a Patroni version without that endpoint), a timeout or any other status is
 // not.

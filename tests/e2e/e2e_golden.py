@@ -83,7 +83,9 @@ def normalise(text, servers):
 
 def run_case(exporter_binary, name, servers, seed):
     """Failure messages of one case (empty when it matches its golden)."""
-    exporter = Exporter(exporter_binary, [f"--patroni.url={servers[seed].url()}", "--patroni.discovery=on"])
+    # The cache of /config and /history off: both scrapes ask every endpoint, and no age gauge (a duration) shows.
+    exporter = Exporter(exporter_binary, [f"--patroni.url={servers[seed].url()}", "--patroni.discovery=on",
+                                          "--patroni.config-refresh-interval=0s"])
     answers = []  # the first scrape discovers node2 and node3 through /cluster; the second asks the remembered ones
     try:
         exporter.wait_ready()

@@ -119,6 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "first, e.g. 1h30m)); it must be a duration from 0s to 168h, e.g. 10m"},
         BadFlag{{"--patroni.member-retention=8d"},
                 "--patroni.member-retention \"8d\" must be a duration from 0s to 168h, e.g. 10m"},
+        BadFlag{{"--patroni.config-refresh-interval=61m"},
+                "--patroni.config-refresh-interval \"61m\" must be a duration from 0s to 1h, e.g. 1m"},
         BadFlag{{"--patroni.max-parallel-requests-per-member=0"},
                 "--patroni.max-parallel-requests-per-member \"0\" must be a number from 1 to 16"},
         BadFlag{{"--patroni.max-parallel-requests-per-member=17"},

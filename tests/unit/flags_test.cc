@@ -185,9 +185,10 @@ TEST(FlagsTest, HelpShowsTypedValues) {
   for (const char* typed :
        {"--patroni.url URL", "--patroni.timeout DURATION", "--patroni.max-body-size SIZE", "--patroni.ca-file FILE",
         "--patroni.max-parallel-requests INT", "--patroni.member-retention DURATION", "--probe.allowed-target REGEX",
-        "--postgres.dsn-template DSN", "--web.listen-address ADDRESS", "--web.telemetry-path PATH",
-        "--web.config.file FILE", "--web.default-scrape-timeout DURATION", "--web.threads INT", "--log.level LEVEL",
-        "--log.format FORMAT", "--patroni.discovery MODE", "--config.file FILE"}) {
+        "--patroni.config-refresh-interval DURATION", "--postgres.dsn-template DSN", "--web.listen-address ADDRESS",
+        "--web.telemetry-path PATH", "--web.config.file FILE", "--web.default-scrape-timeout DURATION",
+        "--web.threads INT", "--log.level LEVEL", "--log.format FORMAT", "--patroni.discovery MODE",
+        "--config.file FILE"}) {
     EXPECT_THAT(help, HasSubstr(typed));
   }
 }
@@ -208,6 +209,7 @@ TEST(FlagsTest, DefaultsComeFromTheirNamedSource) {
   EXPECT_EQ(r.config->patroni_max_parallel_requests, kDefaultMaxInFlight);
   EXPECT_EQ(r.config->patroni_max_parallel_requests_per_member, kDefaultMaxInFlightPerHost);
   EXPECT_EQ(r.config->member_retention, kDefaultMemberRetention);
+  EXPECT_EQ(r.config->config_refresh_interval, kDefaultConfigRefreshInterval);
   EXPECT_EQ(r.config->default_scrape_timeout, kDefaultScrapeTimeout);
   EXPECT_EQ(r.config->web_threads, kDefaultWebThreads);
   EXPECT_EQ(r.config->telemetry_path, kDefaultTelemetryPath);
@@ -221,22 +223,24 @@ TEST(FlagsTest, DefaultsComeFromTheirNamedSource) {
   // --help shows the same values.
   const std::string help = Parse({"--help"}).output;
   for (const char* shown : {"DURATION=5s", "SIZE=8MiB", "INT=512", "INT=2", "DURATION=10m", "DURATION=10s", "INT=16",
-                            "ADDRESS=:9547", "PATH=/metrics"}) {
+                            "DURATION=1m", "ADDRESS=:9547", "PATH=/metrics"}) {
     EXPECT_THAT(help, HasSubstr(shown));
   }
 }
 
 TEST(FlagsTest, BoundsAreInclusive) {
-  const FlagsResult low =
-      Parse({"--patroni.timeout=1ms", "--patroni.max-parallel-requests=1",
-             "--patroni.max-parallel-requests-per-member=1", "--web.threads=1", "--patroni.member-retention=0s",
-             "--web.default-scrape-timeout=100ms", "--patroni.max-body-size=1KiB"});
+  const FlagsResult low = Parse({"--patroni.timeout=1ms", "--patroni.max-parallel-requests=1",
+                                 "--patroni.max-parallel-requests-per-member=1", "--web.threads=1",
+                                 "--patroni.member-retention=0s", "--web.default-scrape-timeout=100ms",
+                                 "--patroni.max-body-size=1KiB", "--patroni.config-refresh-interval=0s"});
   ASSERT_TRUE(low.config) << low.output;
-  const FlagsResult high =
-      Parse({"--patroni.timeout=10m", "--patroni.max-parallel-requests=4096",
-             "--patroni.max-parallel-requests-per-member=16", "--web.threads=1024", "--patroni.member-retention=1w",
-             "--web.default-scrape-timeout=10m", "--patroni.max-body-size=1GiB"});
+  EXPECT_EQ(low.config->config_refresh_interval.count(), 0);
+  const FlagsResult high = Parse({"--patroni.timeout=10m", "--patroni.max-parallel-requests=4096",
+                                  "--patroni.max-parallel-requests-per-member=16", "--web.threads=1024",
+                                  "--patroni.member-retention=1w", "--web.default-scrape-timeout=10m",
+                                  "--patroni.max-body-size=1GiB", "--patroni.config-refresh-interval=1h"});
   ASSERT_TRUE(high.config) << high.output;
+  EXPECT_EQ(high.config->config_refresh_interval, kMaxConfigRefreshInterval);
   EXPECT_EQ(high.config->member_retention, kMaxMemberRetention);
   EXPECT_EQ(high.config->patroni_max_parallel_requests, kMaxParallelRequests);
 }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -548,6 +549,220 @@ TEST_F(PatroniCollectorTest, AHealthTimeoutIsAFailureAndAMissingEndpointIsNot) {
   EXPECT_EQ(FailureCount(text, "/replica", "timeout"), "1");
   EXPECT_EQ(FailureCount(text, "/readiness", "not_found"), "2");
   EXPECT_THAT(text, Not(HasSubstr("endpoint=\"/replica\"}")));
+}
+
+// The /config and /history cache (patroni_collector.h, "Cluster-wide answers"): one member, seed without
+// discovery, whose /cluster, /config and /history the test changes between scrapes and whose requests it counts.
+class ClusterWideCacheTest : public PatroniCollectorTest {
+ protected:
+  ClusterWideCacheTest()
+      : server_([this](const RecordedRequest& req) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (req.path == "/patroni") return FakeReply{.body = patroni_};
+          if (req.path == "/cluster") return FakeReply{.body = Cluster()};
+          if (req.path == "/config") return FakeReply{.status = config_status_, .body = config_};
+          if (req.path == "/history") return FakeReply{.body = history_};
+          return FakeReply{.status = 404, .body = "{}"};
+        }) {}
+
+  // A 3.0.2-shaped /cluster (no scope): node1 leader, node2 replica, with the state the test set.
+  std::string Cluster() const {
+    return std::string("{\"members\":[{\"name\":\"node1\",\"role\":\"") + (swapped_ ? "replica" : "leader") +
+           "\",\"state\":\"running\",\"api_url\":\"" + server_url_ +
+           "/patroni\",\"timeline\":" + std::to_string(timeline_) +
+           (pending_restart_ ? ",\"pending_restart\":true" : "") + "},{\"name\":\"node2\",\"role\":\"" +
+           (swapped_ ? "leader"
+            : sync_  ? "sync_standby"
+                     : "replica") +
+           "\",\"state\":\"running\",\"api_url\":\"http://127.0.0.1:1/patroni\",\"timeline\":" +
+           std::to_string(timeline_) + "}]" + (paused_ ? ",\"pause\":true" : "") + "}";
+  }
+
+  std::unique_ptr<PatroniCollector> MakeCached(milliseconds interval) {
+    Set([&] { server_url_ = server_.url(); });
+    PatroniCollectorOptions options;
+    options.clusters = {patroni_exporter::Cluster({Url(server_.url())}, false)};
+    options.cluster_wide_refresh_interval = interval;
+    return Make(options, Client());
+  }
+
+  std::size_t Asked(const std::string& path) const {
+    std::size_t n = 0;
+    for (const RecordedRequest& r : server_.requests()) n += r.path == path ? 1 : 0;
+    return n;
+  }
+
+  template <typename F>
+  void Set(F change) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    change();
+  }
+
+  mutable std::mutex mutex_;
+  std::string patroni_ = Fixture("patroni_baseline-primary_v3.0.2.json");
+  std::string config_ = Fixture("config_baseline_v3.0.2.json");
+  std::string history_ = Fixture("history_baseline_v3.0.2.json");  // [] : the cluster is on timeline 1
+  int config_status_ = 200;
+  int timeline_ = 1;
+  bool pending_restart_ = false;
+  bool paused_ = false;
+  bool swapped_ = false;
+  bool sync_ = false;
+  std::string server_url_;
+  FakeHttpServer server_;
+};
+
+// The output without the age gauge, whose value is the only thing a served answer changes.
+std::string WithoutAge(const std::string& text) {
+  std::string kept;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    const std::string line = text.substr(pos, end - pos + 1);
+    if (line.find("patroni_exporter_cached_answer_age_seconds") == std::string::npos) kept += line;
+    pos = end == std::string::npos ? text.size() : end + 1;
+  }
+  return kept;
+}
+
+TEST_F(ClusterWideCacheTest, NothingChangedNothingAskedAndTheSameFamiliesServedWithTheirAge) {
+  auto collector = MakeCached(std::chrono::hours(1));
+  const std::string first = Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 1u);
+  EXPECT_EQ(Asked("/history"), 1u);
+  EXPECT_THAT(first, HasSubstr("patroni_config_ttl_seconds{scope=\"demo\"} 20\n"));
+  EXPECT_THAT(first, HasSubstr("patroni_history_timeline_switches{scope=\"demo\"} 0\n"));
+  EXPECT_THAT(first, HasSubstr("patroni_failsafe_mode_enabled{scope=\"demo\",name=\"node1\"} 0\n"));
+  // Fetched this scrape: age 0 (the scrape's own start is the fetch time).
+  EXPECT_THAT(first, HasSubstr("patroni_exporter_cached_answer_age_seconds{scope=\"demo\",endpoint=\"/config\"} 0\n"));
+  EXPECT_THAT(first, HasSubstr("patroni_exporter_cached_answer_age_seconds{scope=\"demo\",endpoint=\"/history\"} 0\n"));
+
+  std::this_thread::sleep_for(milliseconds(20));
+  const std::string second = Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 1u);
+  EXPECT_EQ(Asked("/history"), 1u);
+  EXPECT_EQ(Asked("/patroni"), 2u);
+  EXPECT_EQ(Asked("/cluster"), 2u);
+  EXPECT_EQ(WithoutAge(second), WithoutAge(first));
+  // Older now, by at least the time slept.
+  const std::string age = "patroni_exporter_cached_answer_age_seconds{scope=\"demo\",endpoint=\"/config\"} ";
+  const std::size_t at = second.find(age);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stod(second.substr(at + age.size())), 0.02);
+}
+
+TEST_F(ClusterWideCacheTest, WithoutAnIntervalEveryScrapeAsksAndNoAgeIsShown) {
+  auto collector = MakeCached(milliseconds(0));
+  Collect(*collector);
+  const std::string text = Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 2u);
+  EXPECT_EQ(Asked("/history"), 2u);
+  EXPECT_THAT(text, Not(HasSubstr("patroni_exporter_cached_answer_age_seconds")));
+}
+
+TEST_F(ClusterWideCacheTest, EachSignalAsksAnew) {
+  auto collector = MakeCached(std::chrono::hours(1));
+  Collect(*collector);
+  ASSERT_EQ(Asked("/config"), 1u);
+
+  Set([&] { pending_restart_ = true; });
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 2u);
+  EXPECT_EQ(Asked("/history"), 2u);
+  Collect(*collector);  // the same again: kept
+  EXPECT_EQ(Asked("/config"), 2u);
+
+  Set([&] { paused_ = true; });
+  EXPECT_THAT(Collect(*collector), HasSubstr("patroni_cluster_paused{scope=\"demo\"} 1\n"));
+  EXPECT_EQ(Asked("/config"), 3u);
+  Set([&] { paused_ = false; });
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 4u);
+
+  Set([&] { sync_ = true; });  // synchronous_mode turned on: node2 becomes a synchronous standby
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 5u);
+  Set([&] { sync_ = false; });
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 6u);
+
+  Set([&] { swapped_ = true; });  // the leader changed, on the same timeline (a planned handover on paper)
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 7u);
+  EXPECT_EQ(Asked("/history"), 7u);
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 7u);
+}
+
+TEST_F(ClusterWideCacheTest, ATimelineChangeAsksAnewUntilHistoryShowsTheSwitch) {
+  auto collector = MakeCached(std::chrono::hours(1));
+  Collect(*collector);
+  Set([&] { timeline_ = 2; });
+  std::string text = Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 2u);
+  EXPECT_EQ(Asked("/history"), 2u);
+  EXPECT_THAT(text, HasSubstr("patroni_history_timeline_switches{scope=\"demo\"} 0\n"));
+  // /history still ends on timeline 1 (Patroni writes the row a loop after the promotion): asked again, and only
+  // /history.
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 2u);
+  EXPECT_EQ(Asked("/history"), 3u);
+  Set([&] {
+    history_ = "[[1, 25165984, \"no recovery target specified\", \"2026-12-06T17:00:00+00:00\", \"node1\"]]";
+  });
+  text = Collect(*collector);
+  EXPECT_EQ(Asked("/history"), 4u);
+  EXPECT_THAT(text, HasSubstr("patroni_history_last_switch_timeline{scope=\"demo\"} 2\n"));
+  Collect(*collector);  // caught up: kept
+  EXPECT_EQ(Asked("/history"), 4u);
+}
+
+TEST_F(ClusterWideCacheTest, AnExpiredIntervalAsksAnew) {
+  auto collector = MakeCached(milliseconds(50));
+  Collect(*collector);
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 1u);  // a scrape takes far less than 50 ms against a local server
+  std::this_thread::sleep_for(milliseconds(60));
+  Collect(*collector);
+  EXPECT_EQ(Asked("/config"), 2u);
+  EXPECT_EQ(Asked("/history"), 2u);
+}
+
+TEST_F(ClusterWideCacheTest, AFailureIsCountedAndNotKept) {
+  auto collector = MakeCached(std::chrono::hours(1));
+  Set([&] { config_status_ = 500; });
+  std::string error;
+  std::string text = Collect(*collector, &error);
+  EXPECT_EQ(error, "1 of 4 Patroni requests failed");
+  EXPECT_EQ(FailureCount(text, "/config", "http_status"), "1");
+  EXPECT_THAT(text, Not(HasSubstr("patroni_config_")));
+  EXPECT_THAT(text, Not(HasSubstr("endpoint=\"/config\"} 0")));  // no age for what is not served
+  // Nothing changed, but no good answer is kept: asked again, and failing again is counted again.
+  text = Collect(*collector, &error);
+  EXPECT_EQ(Asked("/config"), 2u);
+  EXPECT_EQ(Asked("/history"), 1u);
+  EXPECT_EQ(FailureCount(text, "/config", "http_status"), "2");
+
+  Set([&] { config_status_ = 200; });
+  text = Collect(*collector, &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(Asked("/config"), 3u);
+  EXPECT_THAT(text, HasSubstr("patroni_config_ttl_seconds{scope=\"demo\"} 20\n"));
+
+  // A signal asks anew and the answer fails: the kept one, which may be out of date now, is not served.
+  Set([&] {
+    config_status_ = 500;
+    paused_ = true;
+  });
+  text = Collect(*collector, &error);
+  EXPECT_EQ(Asked("/config"), 4u);
+  EXPECT_EQ(FailureCount(text, "/config", "http_status"), "3");
+  EXPECT_THAT(text, Not(HasSubstr("patroni_config_ttl_seconds")));
+  EXPECT_THAT(text, Not(HasSubstr("patroni_failsafe_mode_enabled")));
+  Set([&] { config_status_ = 200; });
+  text = Collect(*collector, &error);
+  EXPECT_EQ(Asked("/config"), 5u);
+  EXPECT_THAT(text, HasSubstr("patroni_config_ttl_seconds{scope=\"demo\"} 20\n"));
 }
 
 }  // namespace
