@@ -15,6 +15,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from pyhelpers import free_port, wait_healthy  # noqa: E402,F401 (free_port also for the bench scripts)
 EXPORTER = os.environ.get("EXPORTER", os.path.join(ROOT, "build", "patroni_exporter"))
 BENCH_BIN = os.environ.get("BENCH_BIN", os.path.join(os.path.dirname(EXPORTER), "bench"))  # micro_bench & co
 PYTHON = "/usr/bin/python3"
@@ -67,14 +69,6 @@ def get_parallel(host, port, paths, timeout=30):
                     raise ConnectionError(f"empty answer to GET {state[0]} on {host}:{port}")
     selector.close()
     return (time.perf_counter() - start) * 1000
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def pct(values, p):
@@ -132,16 +126,11 @@ class Exporter(Process):
         self.port = free_port()
         argv = [binary or EXPORTER, "--web.listen-address", f"127.0.0.1:{self.port}", "--log.level", "error"] + args
         super().__init__(argv, env=env)
-        for _ in range(200):
-            try:
-                get("127.0.0.1", self.port, "/-/healthy", timeout=2)
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    sys.exit(f"exporter exited with {self.proc.returncode}: {' '.join(argv)}")
-                time.sleep(0.05)
-        self.stop()
-        sys.exit("exporter did not become healthy")
+        try:
+            wait_healthy(self.port, self.proc, timeout=10)
+        except RuntimeError as e:
+            self.stop()
+            sys.exit(f"exporter: {e}: {' '.join(argv)}")
 
     def scrape(self, path="/metrics"):
         ms, status, body = get("127.0.0.1", self.port, path)

@@ -30,7 +30,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "faults"))
-from exporter_proc import Exporter, value  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "support"))
+from pyhelpers import Exporter, value  # noqa: E402
 from fault_server import FaultServer, default_bodies, dumps, load_fixture  # noqa: E402
 
 STATES = [("up", 0.4), ("slow", 0.2), ("refused", 0.2), ("stalled", 0.2)]

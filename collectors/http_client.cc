@@ -26,6 +26,9 @@ struct CallCount {
   ~CallCount() { g_calls.fetch_sub(1); }
 };
 constexpr const char* kCancelled = "cancelled: the exporter is shutting down";
+// The longest GetAll() waits in curl_multi_poll before it looks again. Socket activity wakes it at once, so this
+// only bounds how long a cancelled call lingers (CancelAll in http_client.h promises about 100 ms).
+constexpr int kPollIntervalMs = 100;
 constexpr const char* kNotSent = "scrape deadline reached before the request could start";
 
 struct Transfer {
@@ -416,9 +419,9 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
     curl_multi_perform(multi.get(), &still_running);
     running -= ReapFinished(&multi.call, &queues);
     start_more();
-    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, kPollIntervalMs, nullptr);
     if (running > 0 && g_cancelled.load()) {
-      // The 100 ms poll above bounds how long a cancelled call lingers.
+      // The poll above (kPollIntervalMs) bounds how long a cancelled call lingers.
       AbortRunning(multi.get(), &transfers);
       running = 0;
       start_more();  // fails whatever was still queued

@@ -48,12 +48,20 @@ struct TlsClientOptions {
 // lab, caps of 1 to 4 cost a scrape about the same and 5 already overflowed now and then. Two stays within the
 // backlog even when a scrape's two concurrent rounds ask the same member (2 + 2 = 4 < 5), with room left for
 // the load balancer's and Kubernetes' own probes of the same port.
+// --patroni.max-parallel-requests-per-member sets it.
 inline constexpr std::size_t kDefaultMaxInFlightPerHost = 2;
 
+// The exporter's defaults (--patroni.timeout, --patroni.max-body-size, --patroni.max-parallel-requests; their
+// bounds are in exporter/config.h). 512 in flight: 500 members answering in 100 ms are one wave, not 8
+// (docs/performance.md).
+inline constexpr std::chrono::milliseconds kDefaultRequestTimeout{5000};
+inline constexpr std::size_t kDefaultMaxBodyBytes = 8u << 20;
+inline constexpr std::size_t kDefaultMaxInFlight = 512;
+
 struct HttpClientOptions {
-  std::chrono::milliseconds timeout{5000};
-  std::size_t max_body_bytes = 8u << 20;
-  std::size_t max_in_flight = 64;                                   // at once in one call; 0 counts as 1
+  std::chrono::milliseconds timeout = kDefaultRequestTimeout;
+  std::size_t max_body_bytes = kDefaultMaxBodyBytes;
+  std::size_t max_in_flight = kDefaultMaxInFlight;                  // at once in one call; 0 counts as 1
   std::size_t max_in_flight_per_host = kDefaultMaxInFlightPerHost;  // at once to one target; 0 counts as 1
   std::string user_agent = "patroni_exporter";
   TlsClientOptions tls;
@@ -96,8 +104,6 @@ class HttpClient {
   static bool Cancelled();
   // GetAll() calls in progress in the whole process (after CancelAll: those still winding down).
   static int CallsInProgress();
-
-  const HttpClientOptions& options() const { return options_; }
 
  private:
   HttpClientOptions options_;

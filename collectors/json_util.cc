@@ -122,10 +122,6 @@ const nlohmann::json* GetArray(const nlohmann::json& object, const char* key) {
   return &*it;
 }
 
-bool Has(const nlohmann::json& object, const char* key) {
-  return object.is_object() && object.find(key) != object.end();
-}
-
 std::string TypeName(const nlohmann::json& value) { return value.type_name(); }
 
 std::string ShownValue(const nlohmann::json& value) {

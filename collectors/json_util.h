@@ -27,9 +27,6 @@ std::optional<bool> GetBool(const nlohmann::json& object, const char* key);
 const nlohmann::json* GetObject(const nlohmann::json& object, const char* key);
 const nlohmann::json* GetArray(const nlohmann::json& object, const char* key);
 
-// True when `object` has `key` with any value, including null.
-bool Has(const nlohmann::json& object, const char* key);
-
 // A short, printable rendering of a JSON value's type for error messages: "string", "number", "null", ...
 std::string TypeName(const nlohmann::json& value);
 

@@ -3,13 +3,6 @@
 #include <set>
 
 namespace patroni_exporter {
-namespace {
-
-bool SameApi(const std::optional<BaseUrl>& a, const BaseUrl& b) {
-  return a && a->scheme == b.scheme && a->host == b.host && a->port == b.port;
-}
-
-}  // namespace
 
 DirectoryMember& MemberDirectory::Upsert(const std::string& cluster, const std::string& scope,
                                          const std::string& name) {
@@ -29,7 +22,8 @@ void MemberDirectory::ObserveCluster(const std::string& cluster, const std::stri
     // A member first known by its REST API's HOST:PORT (no name yet) is the same member under its real name.
     if (l.api_url && l.api_url->HostPort() != l.name) {
       const auto alias = members_.find({scope, l.api_url->HostPort()});
-      if (alias != members_.end() && SameApi(alias->second.api_url, *l.api_url)) members_.erase(alias);
+      if (alias != members_.end() && alias->second.api_url && SameRestApi(*alias->second.api_url, *l.api_url))
+        members_.erase(alias);
     }
     DirectoryMember& m = Upsert(cluster, scope, l.name);
     if (l.api_url) m.api_url = l.api_url;
@@ -119,7 +113,7 @@ std::vector<DirectoryMember> MemberDirectory::Snapshot(Clock::time_point now) {
 std::optional<DirectoryMember> MemberDirectory::FindByApiUrl(const BaseUrl& api_url) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [key, m] : members_) {
-    if (SameApi(m.api_url, api_url)) return m;
+    if (m.api_url && SameRestApi(*m.api_url, api_url)) return m;
   }
   return std::nullopt;
 }

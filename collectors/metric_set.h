@@ -8,7 +8,8 @@
 // Contract: never throws on valid use. A family re-declared with a different type or help text keeps the first
 // declaration (the caller's bug, logged by nobody: tests catch it). A sample whose label set already exists in
 // the family is dropped and Add* returns false, so a duplicate never produces an invalid exposition.
-// Not thread-safe: one MetricSet per collector per scrape.
+// Not thread-safe: one MetricSet per collector per scrape. The text a set becomes: SerializeText
+// (collectors/exposition.h).
 #pragma once
 
 #include <cstddef>
@@ -55,14 +56,5 @@ class MetricSet {
   // per sample rather than a tree of label-vector comparisons (bench/micro_bench.cc: 1000 members).
   std::vector<std::unordered_set<std::string>> seen_;
 };
-
-// `text` cut to at most `max_bytes` without splitting a UTF-8 sequence (label values must stay valid UTF-8).
-std::string TruncateUtf8(const std::string& text, std::size_t max_bytes);
-
-// Serializes families in the Prometheus text exposition format (version 0.0.4): byte for byte what
-// prometheus::TextSerializer 1.0.1 writes (values as %.16g, NaN as "Nan", infinities as "+Inf"/"-Inf"; label
-// values escape \\, " and newline; HELP text as given), in one preallocated string instead of an ostream, which
-// made it the largest CPU cost of a large scrape (docs/performance.md).
-std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
 
 }  // namespace patroni_exporter

@@ -31,6 +31,10 @@ std::string BaseUrl::HostPort() const {
 
 std::string BaseUrl::Join(const std::string& endpoint) const { return ToString() + endpoint; }
 
+bool SameRestApi(const BaseUrl& a, const BaseUrl& b) {
+  return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
+}
+
 std::optional<BaseUrl> ParseBaseUrl(const std::string& text, std::string* error) {
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), curl_url_cleanup);
   if (!url) {

@@ -20,7 +20,15 @@ struct BaseUrl {
   std::string HostPort() const;
   // ToString() + `endpoint`, which starts with "/": "http://127.0.0.1:8008/patroni".
   std::string Join(const std::string& endpoint) const;
+
+  // Every field equal, the path prefix included: the same URL.
+  bool operator==(const BaseUrl& other) const = default;
 };
+
+// True when `a` and `b` reach the same Patroni REST API: scheme, host and port equal, whatever the path prefix.
+// How a member's api_url ("http://10.0.1.11:8008/patroni", path "") is matched with a target or a directory
+// entry; the host is compared as written (a name and its address are two APIs).
+bool SameRestApi(const BaseUrl& a, const BaseUrl& b);
 
 // Accepts "http(s)://host[:port][/prefix]", also with a trailing "/" or a trailing "/patroni" (Patroni's own
 // api_url form). Refuses other schemes, credentials in the URL (secrets never travel in flags or labels), query

@@ -10,8 +10,11 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "collectors/log.h"
+#include "collectors/patroni/request_plan.h"
 #include "collectors/postgres/pg_session.h"
 #include "exporter/build_info.h"
 
@@ -254,28 +257,89 @@ std::string VersionText() {
   return out.str();
 }
 
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  const double number = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || !std::isfinite(number) || number < 0 || text[0] == '+' || text[0] == '-' ||
-      std::isspace(static_cast<unsigned char>(text[0]))) {
-    return std::nullopt;
-  }
-  const std::string unit(end);
+namespace {
+
+struct DurationUnit {
+  std::string_view name;
   double ms;
-  if (unit == "ms")
-    ms = number;
-  else if (unit == "s" || unit.empty())
-    ms = number * 1000;
-  else if (unit == "m")
-    ms = number * 60 * 1000;
-  else if (unit == "h")
-    ms = number * 3600 * 1000;
-  else
+};
+// Largest first: the order a compound duration must follow.
+constexpr DurationUnit kDurationUnits[] = {{"y", 365.0 * 24 * 3600 * 1000},
+                                           {"w", 7.0 * 24 * 3600 * 1000},
+                                           {"d", 24.0 * 3600 * 1000},
+                                           {"h", 3600.0 * 1000},
+                                           {"m", 60.0 * 1000},
+                                           {"s", 1000.0},
+                                           {"ms", 1.0}};
+// About 31 years: far beyond every bound, small enough for an exact long long of milliseconds.
+constexpr double kMaxDurationMs = 1e12;
+constexpr std::size_t kMaxDurationNumberChars = 15;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text, std::string* error) {
+  auto fail = [&](const std::string& reason) -> std::optional<std::chrono::milliseconds> {
+    if (error != nullptr) *error = reason;
     return std::nullopt;
-  if (ms > 1e12) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<long long>(std::llround(ms)));
+  };
+  if (text.empty()) return fail("empty");
+  double total = 0;
+  std::size_t next_unit = 0;  // index into kDurationUnits of the smallest unit still allowed
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t start = pos;
+    while (pos < text.size() && IsDigit(text[pos])) ++pos;
+    if (pos < text.size() && text[pos] == '.') {
+      ++pos;
+      while (pos < text.size() && IsDigit(text[pos])) ++pos;
+    }
+    const std::string number = text.substr(start, pos - start);
+    if (number.empty() || number == ".") {
+      return fail(start == 0 ? "must start with a number, e.g. 30s or 1m30s"
+                             : "expected a number after \"" + text.substr(0, start) + "\"");
+    }
+    if (number.size() > kMaxDurationNumberChars) return fail("number too long");
+    const std::size_t unit_start = pos;
+    while (pos < text.size() && IsLower(text[pos])) ++pos;
+    const std::string_view unit = std::string_view(text).substr(unit_start, pos - unit_start);
+    const double value = std::strtod(number.c_str(), nullptr);
+    if (unit.empty()) {
+      if (start == 0 && pos == text.size()) {  // a bare number: seconds
+        total = value * 1000;
+        break;
+      }
+      return fail("\"" + number + "\" has no unit (y, w, d, h, m, s, ms)");
+    }
+    std::size_t index = 0;
+    while (index < std::size(kDurationUnits) && kDurationUnits[index].name != unit) ++index;
+    if (index == std::size(kDurationUnits)) {
+      return fail("unknown unit \"" + std::string(unit) + "\" (use y, w, d, h, m, s, ms)");
+    }
+    if (index < next_unit) {
+      return fail("unit \"" + std::string(unit) + "\" repeated or out of order (largest first, e.g. 1h30m)");
+    }
+    next_unit = index + 1;
+    total += value * kDurationUnits[index].ms;
+  }
+  if (total > kMaxDurationMs) return fail("too long");
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(total)));
+}
+
+std::string FormatDuration(std::chrono::milliseconds duration) {
+  long long ms = duration.count();
+  if (ms == 0) return "0s";
+  std::string out;
+  for (const auto& [name, scale] :
+       {std::pair<const char*, long long>{"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}}) {
+    if (ms >= scale) {
+      out += std::to_string(ms / scale) + name;
+      ms %= scale;
+    }
+  }
+  return out;
 }
 
 std::optional<std::string> ToCivetwebPorts(const std::string& listen_address, std::string* error) {
@@ -317,87 +381,355 @@ std::optional<std::string> ToCivetwebPorts(const std::string& listen_address, st
   return host + ":" + port;
 }
 
-FlagsResult ParseFlags(int argc, const char* const argv[]) {
-  CLI::App app{"Prometheus exporter for PostgreSQL clusters run by Patroni.", kProgram};
-  app.get_formatter()->column_width(44);
+std::string EnvName(const std::string& flag) {
+  std::string name = "PATRONI_EXPORTER_";
+  for (const char c : flag.substr(flag.find_first_not_of('-'))) {
+    name += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
 
-  std::vector<std::string> urls = {"http://127.0.0.1:8008"};
-  std::string timeout = "5s";
-  std::string max_body = "8MiB";
-  std::string listen_address = ":9547";
-  std::string telemetry_path = "/metrics";
+namespace {
+
+std::string FormatBytes(std::size_t bytes) {
+  for (const auto& [unit, scale] :
+       {std::pair<const char*, std::size_t>{"GiB", 1u << 30}, {"MiB", 1u << 20}, {"KiB", 1u << 10}}) {
+    if (bytes >= scale && bytes % scale == 0) return std::to_string(bytes / scale) + unit;
+  }
+  return std::to_string(bytes) + "B";
+}
+
+// The flags' values as given (text where the flag needs validating), before Validate turns them into a Config.
+// The switches and plain strings CLI11 writes straight into `config`.
+struct FlagValues {
+  std::vector<std::string> urls = {kDefaultPatroniUrl};
+  std::string timeout = FormatDuration(kDefaultRequestTimeout);
+  std::string max_body = FormatBytes(kDefaultMaxBodyBytes);
+  std::string discovery = "auto";
+  std::string member_retention = FormatDuration(kDefaultMemberRetention);
+  std::string max_parallel = std::to_string(kDefaultMaxInFlight);
+  std::string max_parallel_per_member = std::to_string(kDefaultMaxInFlightPerHost);
+  std::string config_file;
+  std::vector<std::string> allowed_targets;
+  std::vector<std::string> listen_addresses = {kDefaultListenAddress};
+  std::string telemetry_path = kDefaultTelemetryPath;
+  std::string default_scrape_timeout = FormatDuration(kDefaultScrapeTimeout);
+  std::string web_threads = std::to_string(kDefaultWebThreads);
+  bool disable_exporter_metrics = false;
   std::string log_level = "info";
   std::string log_format = "logfmt";
-  std::string discovery = "auto";
-  std::string config_file;
-  std::string max_parallel = "512";  // 500 members answering in 100 ms: one wave, not 8 (docs/performance.md)
-  std::string default_scrape_timeout = "10s";
-  std::string member_retention = "10m";
-  std::vector<std::string> allowed_targets;
-  Config config;
   bool version = false;
+  Config config;
+  CLI::Option* url_option = nullptr;
+  CLI::Option* file_option = nullptr;
+  CLI::Option* listen_option = nullptr;
+};
 
-  auto* url_option =
-      app.add_option("--patroni.url", urls, "Base URL of a Patroni REST API (repeatable): http[s]://HOST:PORT")
-          ->default_str("http://127.0.0.1:8008")
+// A switch with its --no- form; the default shown in --help.
+CLI::Option* AddSwitch(CLI::App* app, const std::string& name, bool* value, const std::string& help) {
+  return app->add_flag("--" + name + ",!--no-" + name, *value, help)->default_str(*value ? "true" : "false");
+}
+
+void RegisterPatroniFlags(CLI::App* app, FlagValues* v) {
+  v->url_option =
+      app->add_option("--patroni.url", v->urls,
+                      "Base URL of a Patroni REST API (repeatable, or comma-separated): http[s]://HOST:PORT")
+          ->type_name("URL")
+          ->default_str(kDefaultPatroniUrl)
+          ->delimiter(',')
           ->take_all();
-  app.add_option("--patroni.timeout", timeout, "Timeout of each request to Patroni, e.g. 500ms, 5s")
-      ->default_str(timeout);
-  app.add_option("--patroni.max-body-size", max_body, "Largest Patroni response accepted (B, KiB, MiB)")
-      ->default_str(max_body);
-  app.add_option("--patroni.ca-file", config.patroni_tls.ca_file,
-                 "PEM CA bundle to verify Patroni's HTTPS certificate (default: system CAs)");
-  app.add_option("--patroni.cert-file", config.patroni_tls.cert_file,
-                 "PEM client certificate for Patroni (restapi.verify_client)");
-  app.add_option("--patroni.key-file", config.patroni_tls.key_file, "PEM private key of --patroni.cert-file");
-  app.add_flag("--patroni.insecure-skip-verify", config.patroni_tls.insecure_skip_verify,
-               "Do not verify Patroni's HTTPS certificate (unsafe)");
-  app.add_option("--patroni.discovery", discovery,
-                 "Poll every member listed by /cluster: auto (on for more than one --patroni.url), on, off")
-      ->default_str(discovery);
-  app.add_option("--patroni.member-retention", member_retention,
-                 "How long a member stays watched after Patroni last listed it or it last answered, e.g. 10m")
-      ->default_str(member_retention);
-  app.add_option("--patroni.max-parallel-requests", max_parallel, "Most requests to Patroni in flight at once")
-      ->default_str(max_parallel);
-  auto* file_option =
-      app.add_option("--config.file", config_file, "YAML file listing clusters (seeds, TLS) and /probe targets");
-  app.add_option("--probe.allowed-target", allowed_targets,
-                 "Regular expression for HOST:PORT that /probe may scrape besides configured ones (repeatable)");
-  app.add_flag("--collector.node.legacy-master", config.legacy_master,
-               "Also export patroni_master (removed from Patroni 4.0; same value as patroni_primary)");
-  app.add_flag("--collector.cluster,!--no-collector.cluster", config.cluster_collector,
-               "Per-member and per-cluster families from GET /cluster")
-      ->default_str("true");
-  app.add_flag("--collector.config,!--no-collector.config", config.config_collector,
-               "Patroni's dynamic configuration from GET /config, once per cluster")
-      ->default_str("true");
-  app.add_flag("--collector.history,!--no-collector.history", config.history_collector,
-               "Failover history from GET /history, once per cluster")
-      ->default_str("true");
-  app.add_flag("--collector.health,!--no-collector.health", config.health_collector,
-               "Verdicts of Patroni's health endpoints per member (7 more GETs per member and scrape)")
-      ->default_str("false");
-  app.add_option("--postgres.dsn-template", config.postgres_dsn_template,
-                 "libpq connection string for each member's PostgreSQL (host and port come from /cluster); no "
-                 "password: use PGPASSWORD or passfile=. Empty: no PostgreSQL collector");
-  app.add_flag("--collector.process,!--no-collector.process", config.process_collector,
-               "The exporter's own process_* families")
-      ->default_str("true");
-  app.add_option("--web.listen-address", listen_address, "Address to listen on: :PORT or HOST:PORT")
-      ->default_str(listen_address);
-  app.add_option("--web.telemetry-path", telemetry_path, "Path under which to expose metrics")
-      ->default_str(telemetry_path);
-  app.add_option("--web.config.file", config.web_config_file,
-                 "exporter-toolkit web config (TLS, client certificates, basic auth), as promtool check web-config "
-                 "reads it");
-  app.add_option("--web.default-scrape-timeout", default_scrape_timeout,
-                 "Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds")
-      ->default_str(default_scrape_timeout);
-  app.add_option("--log.level", log_level, "Log level: debug, info, warn, error")->default_str(log_level);
-  app.add_option("--log.format", log_format, "Log format: logfmt, json")->default_str(log_format);
-  app.add_flag("--version", version, "Print version information and exit");
+  app->add_option("--patroni.timeout", v->timeout, "Timeout of each request to Patroni, e.g. 500ms, 5s")
+      ->type_name("DURATION")
+      ->default_str(v->timeout);
+  app->add_option("--patroni.max-body-size", v->max_body, "Largest Patroni response accepted (B, KiB, MiB, GiB)")
+      ->type_name("SIZE")
+      ->default_str(v->max_body);
+  app->add_option("--patroni.ca-file", v->config.patroni_tls.ca_file,
+                  "PEM CA bundle to verify Patroni's HTTPS certificate (default: system CAs)")
+      ->type_name("FILE");
+  app->add_option("--patroni.cert-file", v->config.patroni_tls.cert_file,
+                  "PEM client certificate for Patroni (restapi.verify_client)")
+      ->type_name("FILE");
+  app->add_option("--patroni.key-file", v->config.patroni_tls.key_file, "PEM private key of --patroni.cert-file")
+      ->type_name("FILE");
+  AddSwitch(app, "patroni.insecure-skip-verify", &v->config.patroni_tls.insecure_skip_verify,
+            "Do not verify Patroni's HTTPS certificate (unsafe)");
+  app->add_option("--patroni.discovery", v->discovery,
+                  "Poll every member listed by /cluster: auto (on for more than one --patroni.url), on, off")
+      ->type_name("MODE")
+      ->default_str(v->discovery);
+  app->add_option("--patroni.member-retention", v->member_retention,
+                  "How long a member stays watched after Patroni last listed it or it last answered, e.g. 10m")
+      ->type_name("DURATION")
+      ->default_str(v->member_retention);
+  app->add_option("--patroni.max-parallel-requests", v->max_parallel, "Most requests to Patroni in flight at once")
+      ->type_name("INT")
+      ->default_str(v->max_parallel);
+  app->add_option("--patroni.max-parallel-requests-per-member", v->max_parallel_per_member,
+                  "Most requests in flight at once to one Patroni REST API (its listen backlog is 5)")
+      ->type_name("INT")
+      ->default_str(v->max_parallel_per_member);
+  v->file_option =
+      app->add_option("--config.file", v->config_file, "YAML file listing clusters (seeds, TLS) and /probe targets")
+          ->type_name("FILE");
+  app->add_option("--probe.allowed-target", v->allowed_targets,
+                  "Regular expression for HOST:PORT that /probe may scrape besides configured ones (repeatable)")
+      ->type_name("REGEX");
+}
 
+void RegisterCollectorFlags(CLI::App* app, FlagValues* v) {
+  Config& c = v->config;
+  AddSwitch(app, "collector.node.legacy-master", &c.legacy_master,
+            "Also export patroni_master (removed from Patroni 4.0; same value as patroni_primary)");
+  AddSwitch(app, "collector.cluster", &c.cluster_collector, "Per-member and per-cluster families from GET /cluster");
+  AddSwitch(app, "collector.config", &c.config_collector,
+            "Patroni's dynamic configuration from GET /config, once per cluster");
+  AddSwitch(app, "collector.history", &c.history_collector, "Failover history from GET /history, once per cluster");
+  AddSwitch(app, "collector.health", &c.health_collector,
+            "Verdicts of Patroni's health endpoints per member (12 more GETs per member and scrape)");
+  app->add_option("--collector.health.max-lag", c.health_max_lag,
+                  "With --collector.health, also ask /replica, /async and /readiness with ?lag=MAX_LAG (bytes, or "
+                  "with kB, MB, GB, TB as Patroni reads it: 3 more GETs per member). Empty: no ?lag= forms")
+      ->type_name("LAG");
+  app->add_option("--postgres.dsn-template", c.postgres_dsn_template,
+                  "libpq connection string for each member's PostgreSQL (host and port come from /cluster); no "
+                  "password: use PGPASSWORD or passfile=. Empty: no PostgreSQL collector")
+      ->type_name("DSN");
+  AddSwitch(app, "collector.process", &c.process_collector, "The exporter's own process_* families");
+}
+
+void RegisterWebFlags(CLI::App* app, FlagValues* v) {
+  v->listen_option = app->add_option("--web.listen-address", v->listen_addresses,
+                                     "Address to listen on: :PORT or HOST:PORT (repeatable, or comma-separated)")
+                         ->type_name("ADDRESS")
+                         ->default_str(kDefaultListenAddress)
+                         ->delimiter(',')
+                         ->take_all();
+  AddSwitch(app, "web.systemd-socket", &v->config.systemd_socket,
+            "Listen on the sockets systemd passes (socket activation) instead of --web.listen-address");
+  app->add_option("--web.telemetry-path", v->telemetry_path, "Path under which to expose metrics")
+      ->type_name("PATH")
+      ->default_str(v->telemetry_path);
+  AddSwitch(app, "web.disable-exporter-metrics", &v->disable_exporter_metrics,
+            "Leave out the exporter's own process_* families (as --no-collector.process)");
+  app->add_option("--web.config.file", v->config.web_config_file,
+                  "exporter-toolkit web config (TLS, client certificates, basic auth), as promtool check web-config "
+                  "reads it; reread when it or its certificate files change")
+      ->type_name("FILE");
+  app->add_option("--web.default-scrape-timeout", v->default_scrape_timeout,
+                  "Scrape deadline when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds")
+      ->type_name("DURATION")
+      ->default_str(v->default_scrape_timeout);
+  app->add_option("--web.threads", v->web_threads,
+                  "Requests served at once (CivetWeb workers); more wait for a free one")
+      ->type_name("INT")
+      ->default_str(v->web_threads);
+  app->add_option("--log.level", v->log_level, "Log level: debug, info, warn, error")
+      ->type_name("LEVEL")
+      ->default_str(v->log_level);
+  app->add_option("--log.format", v->log_format, "Log format: logfmt, json")
+      ->type_name("FORMAT")
+      ->default_str(v->log_format);
+}
+
+// Every flag, each with its environment variable.
+void RegisterFlags(CLI::App* app, FlagValues* v) {
+  RegisterPatroniFlags(app, v);
+  RegisterCollectorFlags(app, v);
+  RegisterWebFlags(app, v);
+  for (CLI::Option* option : app->get_options()) {
+    if (option != app->get_help_ptr() && !option->get_lnames().empty()) {
+      option->envname(EnvName(option->get_lnames().front()));
+    }
+  }
+  // Not a setting: no variable.
+  app->add_flag("--version", v->version, "Print version information and exit");
+}
+
+// A whole decimal number from `min` to `max`.
+std::optional<std::size_t> ParseCount(const std::string& text, std::size_t min, std::size_t max) {
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const std::size_t value = std::stoul(text);
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
+// ParseDuration within [min, max]; else "" and *error set to "--flag "text" ...".
+bool ValidDuration(const std::string& flag, const std::string& text, std::chrono::milliseconds min,
+                   std::chrono::milliseconds max, const std::string& example, std::chrono::milliseconds* out,
+                   std::string* error) {
+  std::string reason;
+  const std::optional<std::chrono::milliseconds> value = ParseDuration(text, &reason);
+  const std::string range = "must be a duration from " + FormatDuration(min) + " to " + FormatDuration(max) +
+                            (example.empty() ? "" : ", e.g. " + example);
+  if (!value) {
+    *error = flag + " \"" + text + "\" is not a duration (" + reason + "); it " + range;
+    return false;
+  }
+  if (*value < min || *value > max) {
+    *error = flag + " \"" + text + "\" " + range;
+    return false;
+  }
+  *out = *value;
+  return true;
+}
+
+// The clusters: --config.file or --patroni.url with --patroni.discovery, and the TLS flags.
+std::string ValidateClusters(const FlagValues& v, Config* config) {
+  if (!v.config_file.empty() && v.url_option->count() > 0) {
+    return "--patroni.url and --config.file exclude each other: list the URLs as seeds in the file";
+  }
+  if (config->patroni_tls.cert_file.empty() != config->patroni_tls.key_file.empty()) {
+    return "--patroni.cert-file and --patroni.key-file go together";
+  }
+  if (std::string tls_error = CheckTls(config->patroni_tls); !tls_error.empty()) return tls_error;
+  if (v.file_option->count() > 0) {
+    std::string error;
+    if (!LoadConfigFile(v.config_file, config->patroni_tls, config, &error)) return error;
+  } else {
+    if (v.urls.empty()) return "--patroni.url needs a value";
+    ClusterTarget target;
+    target.name = "default";
+    target.tls = config->patroni_tls;
+    for (const std::string& url : v.urls) {
+      std::string error;
+      std::optional<BaseUrl> parsed = ParseBaseUrl(url, &error);
+      if (!parsed) return "--patroni.url: " + error;
+      target.seeds.push_back(std::move(*parsed));
+    }
+    const std::optional<bool> resolved = ResolveDiscovery(v.discovery, target.seeds.size());
+    if (!resolved) return "--patroni.discovery \"" + v.discovery + "\" must be auto, on or off";
+    target.discovery = *resolved;
+    config->clusters.push_back(std::move(target));
+  }
+  std::set<std::string> seen_seeds;
+  for (const ClusterTarget& cluster : config->clusters) {
+    for (const BaseUrl& seed : cluster.seeds) {
+      if (!seen_seeds.insert(seed.ToString()).second) return "seed " + seed.ToString() + " is given twice";
+    }
+  }
+  for (const std::string& pattern : v.allowed_targets) {
+    std::string error;
+    if (!ValidRegex(pattern, &error)) return "--probe.allowed-target: " + error;
+    config->probe_allowed_targets.push_back(pattern);
+  }
+  if (!config->health_max_lag.empty() && !ValidHealthMaxLag(config->health_max_lag)) {
+    return "--collector.health.max-lag \"" + config->health_max_lag +
+           "\" must be a number of bytes, optionally followed by B, kB, MB, GB or TB (e.g. 1048576, 16MB)";
+  }
+  if (!config->postgres_dsn_template.empty()) {
+    const std::string reason = CheckConninfo(config->postgres_dsn_template);
+    if (!reason.empty()) return "--postgres.dsn-template: " + reason;
+  }
+  return "";
+}
+
+// The numbers and durations that bound requests to Patroni.
+std::string ValidateLimits(const FlagValues& v, Config* config) {
+  const std::optional<std::size_t> parallel = ParseCount(v.max_parallel, 1, kMaxParallelRequests);
+  if (!parallel) {
+    return "--patroni.max-parallel-requests \"" + v.max_parallel + "\" must be a number from 1 to " +
+           std::to_string(kMaxParallelRequests);
+  }
+  config->patroni_max_parallel_requests = *parallel;
+  const std::optional<std::size_t> per_member = ParseCount(v.max_parallel_per_member, 1, kMaxParallelRequestsPerMember);
+  if (!per_member) {
+    return "--patroni.max-parallel-requests-per-member \"" + v.max_parallel_per_member +
+           "\" must be a number from 1 to " + std::to_string(kMaxParallelRequestsPerMember);
+  }
+  config->patroni_max_parallel_requests_per_member = *per_member;
+  std::string error;
+  if (!ValidDuration("--patroni.member-retention", v.member_retention, std::chrono::milliseconds(0),
+                     kMaxMemberRetention, "10m", &config->member_retention, &error) ||
+      !ValidDuration("--patroni.timeout", v.timeout, kMinPatroniTimeout, kMaxPatroniTimeout, "500ms or 5s",
+                     &config->patroni_timeout, &error)) {
+    return error;
+  }
+  const std::optional<std::size_t> body = ParseBytes(v.max_body);
+  if (!body || *body < kMinMaxBodyBytes || *body > kMaxMaxBodyBytes) {
+    return "--patroni.max-body-size \"" + v.max_body + "\" must be from " + FormatBytes(kMinMaxBodyBytes) + " to " +
+           FormatBytes(kMaxMaxBodyBytes) + ", e.g. 8MiB";
+  }
+  config->patroni_max_body_bytes = *body;
+  return "";
+}
+
+// The own endpoint: addresses, path, web config, workers, the scrape timeout.
+std::string ValidateWeb(const FlagValues& v, Config* config) {
+  std::string error;
+  if (!ValidDuration("--web.default-scrape-timeout", v.default_scrape_timeout, kMinScrapeTimeout, kMaxScrapeTimeout, "",
+                     &config->default_scrape_timeout, &error)) {
+    return error;
+  }
+  if (config->systemd_socket && v.listen_option->count() > 0) {
+    return "--web.listen-address and --web.systemd-socket exclude each other: systemd's socket unit names the "
+           "addresses";
+  }
+  if (v.listen_addresses.empty()) return "--web.listen-address needs a value";
+  std::string ports;
+  std::set<std::string> seen;
+  for (const std::string& address : v.listen_addresses) {
+    std::optional<std::string> port = ToCivetwebPorts(address, &error);
+    if (!port) return error;
+    if (!seen.insert(*port).second) return "--web.listen-address \"" + address + "\" is given twice";
+    if (!ports.empty()) ports += ',';
+    ports += *port;
+  }
+  config->listen_addresses = v.listen_addresses;
+  config->civetweb_ports = ports;
+  const std::string& path = v.telemetry_path;
+  if (path.empty() || path[0] != '/' || path == "/" || path == "/-/healthy" ||
+      path.find_first_of(" ?#") != std::string::npos) {
+    return "--web.telemetry-path \"" + path + "\" must start with / and differ from / and /-/healthy";
+  }
+  config->telemetry_path = path;
+  const std::optional<std::size_t> threads = ParseCount(v.web_threads, 1, kMaxWebThreads);
+  if (!threads) {
+    return "--web.threads \"" + v.web_threads + "\" must be a number from 1 to " + std::to_string(kMaxWebThreads);
+  }
+  config->web_threads = static_cast<int>(*threads);
+  if (v.disable_exporter_metrics) config->process_collector = false;
+  if (!config->web_config_file.empty()) {
+    std::string web_error;
+    if (!LoadWebConfig(config->web_config_file, &config->web, &web_error)) return "--web.config.file " + web_error;
+  }
+  return "";
+}
+
+std::string ValidateLog(const FlagValues& v, Config* config) {
+  if (!ParseLogLevel(v.log_level, &config->log_level)) {
+    return "--log.level \"" + v.log_level + "\" must be one of debug, info, warn, error";
+  }
+  if (v.log_format == "logfmt") {
+    config->log_format = LogFormat::kLogfmt;
+  } else if (v.log_format == "json") {
+    config->log_format = LogFormat::kJson;
+  } else {
+    return "--log.format \"" + v.log_format + "\" must be logfmt or json";
+  }
+  return "";
+}
+
+// The values CLI11 parsed -> a Config, or the first error (flags in the order --help lists them).
+std::string Validate(const FlagValues& v, Config* config) {
+  for (auto* step : {&ValidateClusters, &ValidateLimits, &ValidateWeb, &ValidateLog}) {
+    if (std::string error = step(v, config); !error.empty()) return error;
+  }
+  return "";
+}
+
+}  // namespace
+
+FlagsResult ParseFlags(int argc, const char* const argv[]) {
+  CLI::App app{
+      "Prometheus exporter for PostgreSQL clusters run by Patroni. Every flag can also be set by its "
+      "environment variable (Env: below); a flag given on the command line wins.",
+      kProgram};
+  app.get_formatter()->column_width(44);
+  FlagValues values;
+  RegisterFlags(&app, &values);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -405,111 +737,9 @@ FlagsResult ParseFlags(int argc, const char* const argv[]) {
   } catch (const CLI::ParseError& e) {
     return Fail(e.what());
   }
-  if (version) return FlagsResult{std::nullopt, 0, VersionText()};
-
-  if (!config_file.empty() && url_option->count() > 0) {
-    return Fail("--patroni.url and --config.file exclude each other: list the URLs as seeds in the file");
-  }
-  if (config.patroni_tls.cert_file.empty() != config.patroni_tls.key_file.empty()) {
-    return Fail("--patroni.cert-file and --patroni.key-file go together");
-  }
-  const std::string tls_error = CheckTls(config.patroni_tls);
-  if (!tls_error.empty()) return Fail(tls_error);
-  if (file_option->count() > 0) {
-    std::string error;
-    if (!LoadConfigFile(config_file, config.patroni_tls, &config, &error)) return Fail(error);
-  } else {
-    if (urls.empty()) return Fail("--patroni.url needs a value");
-    ClusterTarget target;
-    target.name = "default";
-    target.tls = config.patroni_tls;
-    for (const std::string& url : urls) {
-      std::string error;
-      std::optional<BaseUrl> parsed = ParseBaseUrl(url, &error);
-      if (!parsed) return Fail("--patroni.url: " + error);
-      target.seeds.push_back(std::move(*parsed));
-    }
-    const std::optional<bool> resolved = ResolveDiscovery(discovery, target.seeds.size());
-    if (!resolved) return Fail("--patroni.discovery \"" + discovery + "\" must be auto, on or off");
-    target.discovery = *resolved;
-    config.clusters.push_back(std::move(target));
-  }
-  std::set<std::string> seen_seeds;
-  for (const ClusterTarget& cluster : config.clusters) {
-    for (const BaseUrl& seed : cluster.seeds) {
-      if (!seen_seeds.insert(seed.ToString()).second) return Fail("seed " + seed.ToString() + " is given twice");
-    }
-  }
-  for (const std::string& pattern : allowed_targets) {
-    std::string error;
-    if (!ValidRegex(pattern, &error)) return Fail("--probe.allowed-target: " + error);
-    config.probe_allowed_targets.push_back(pattern);
-  }
-  const std::optional<std::size_t> parallel = max_parallel.find_first_not_of("0123456789") == std::string::npos &&
-                                                      !max_parallel.empty() && max_parallel.size() < 6
-                                                  ? std::optional<std::size_t>(std::stoul(max_parallel))
-                                                  : std::nullopt;
-  if (!parallel || *parallel < 1 || *parallel > 4096) {
-    return Fail("--patroni.max-parallel-requests \"" + max_parallel + "\" must be a number from 1 to 4096");
-  }
-  config.patroni_max_parallel_requests = *parallel;
-  const std::optional<std::chrono::milliseconds> scrape_timeout = ParseDuration(default_scrape_timeout);
-  if (!scrape_timeout || scrape_timeout->count() < 100 || *scrape_timeout > std::chrono::minutes(10)) {
-    return Fail("--web.default-scrape-timeout \"" + default_scrape_timeout + "\" must be a duration from 100ms to 10m");
-  }
-  config.default_scrape_timeout = *scrape_timeout;
-  const std::optional<std::chrono::milliseconds> retention = ParseDuration(member_retention);
-  if (!retention || *retention < std::chrono::seconds(0) || *retention > std::chrono::hours(24 * 7)) {
-    return Fail("--patroni.member-retention \"" + member_retention + "\" must be a duration from 0s to 168h, e.g. 10m");
-  }
-  config.member_retention = *retention;
-
-  const std::optional<std::chrono::milliseconds> parsed_timeout = ParseDuration(timeout);
-  if (!parsed_timeout || parsed_timeout->count() < 1 || *parsed_timeout > std::chrono::minutes(10)) {
-    return Fail("--patroni.timeout \"" + timeout + "\" must be a duration from 1ms to 10m, e.g. 500ms or 5s");
-  }
-  config.patroni_timeout = *parsed_timeout;
-
-  const std::optional<std::size_t> body = ParseBytes(max_body);
-  if (!body || *body < 1024 || *body > (1u << 30)) {
-    return Fail("--patroni.max-body-size \"" + max_body + "\" must be from 1KiB to 1GiB, e.g. 8MiB");
-  }
-  config.patroni_max_body_bytes = *body;
-
-  if (!config.postgres_dsn_template.empty()) {
-    const std::string reason = CheckConninfo(config.postgres_dsn_template);
-    if (!reason.empty()) return Fail("--postgres.dsn-template: " + reason);
-  }
-
-  std::string error;
-  std::optional<std::string> ports = ToCivetwebPorts(listen_address, &error);
-  if (!ports) return Fail(error);
-  config.listen_address = listen_address;
-  config.civetweb_ports = *ports;
-
-  if (telemetry_path.empty() || telemetry_path[0] != '/' || telemetry_path == "/" || telemetry_path == "/-/healthy" ||
-      telemetry_path.find_first_of(" ?#") != std::string::npos) {
-    return Fail("--web.telemetry-path \"" + telemetry_path + "\" must start with / and differ from / and /-/healthy");
-  }
-  config.telemetry_path = telemetry_path;
-
-  if (!config.web_config_file.empty()) {
-    std::string web_error;
-    if (!LoadWebConfig(config.web_config_file, &config.web, &web_error)) {
-      return Fail("--web.config.file " + web_error);
-    }
-  }
-
-  if (!ParseLogLevel(log_level, &config.log_level)) {
-    return Fail("--log.level \"" + log_level + "\" must be one of debug, info, warn, error");
-  }
-  if (log_format == "logfmt") {
-    config.log_format = LogFormat::kLogfmt;
-  } else if (log_format == "json") {
-    config.log_format = LogFormat::kJson;
-  } else {
-    return Fail("--log.format \"" + log_format + "\" must be logfmt or json");
-  }
+  if (values.version) return FlagsResult{std::nullopt, 0, VersionText()};
+  Config config = values.config;
+  if (std::string error = Validate(values, &config); !error.empty()) return Fail(error);
   return FlagsResult{std::move(config), 0, ""};
 }
 

@@ -98,7 +98,10 @@ int Unhealthy(const std::string& message) {
 }  // namespace
 
 HealthCheckTarget HealthCheckTargetFor(const Config& config) {
-  const std::string& listen = config.listen_address;
+  // The first of its listen addresses. With --web.systemd-socket the flags do not say the address: the default
+  // (:9547) is the port of the Debian package's socket unit.
+  const std::string& listen =
+      config.listen_addresses.empty() ? std::string(kDefaultListenAddress) : config.listen_addresses.front();
   const std::size_t colon = listen.rfind(':');
   std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
   const std::string port = colon == std::string::npos ? listen : listen.substr(colon + 1);

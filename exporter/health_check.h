@@ -5,7 +5,7 @@
 //      runs this same binary and is not itself a health check;
 //   2. its command line (/proc/PID/cmdline) parsed by ParseFlags, the exporter's own parser; the environment is
 //      this process's, which in a container is the exporter's too;
-//   3. GET /-/healthy on its listen address (0.0.0.0 and localhost as 127.0.0.1), over HTTPS when its
+//   3. GET /-/healthy on its first listen address (0.0.0.0 and localhost as 127.0.0.1), over HTTPS when its
 //      --web.config.file has tls_server_config. The server certificate is not verified (this is the exporter's
 //      own endpoint on an address of its own host: the check is about the server answering, and the certificate
 //      rarely names 127.0.0.1); when client_auth_type requires a client certificate, the server's own key pair

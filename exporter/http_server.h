@@ -12,6 +12,14 @@
 // by ConfigureServerContext after CheckCivetwebTls passed (exporter/tls_support.h); with basic_auth_users every
 // path but /-/healthy answers 401 without valid credentials; its headers go on every response.
 //
+// Reread like exporter-toolkit does: every request and every TLS handshake first compares the file's and its
+// certificate and key files' identity (device, inode, size, modification time) with what was loaded, and
+// rereads them when one changed (or on ReloadWebConfig, which SIGHUP calls). The new users, headers, certificate
+// and key apply to the next request or handshake; connections already open keep theirs. A file that no longer
+// loads is logged once per change and the last good configuration stays. Turning TLS on or off and the other TLS
+// settings (client_auth_type, client_ca_file, versions, cipher suites, curves) are set on CivetWeb's context at
+// start: a change to them is logged and takes effect after a restart.
+//
 // Bounds (docs/security.md, "Bounds of the own HTTP server"): a request head larger than max_request_size is
 // refused by CivetWeb (413) or the connection closed; at most 64 header lines are read (CivetWeb's
 // MG_MAX_HEADERS); a client has request_timeout_ms to send its request head (and each response write has as
@@ -24,6 +32,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -34,17 +43,30 @@
 
 struct mg_context;
 struct mg_connection;
+struct ssl_st;
 
 namespace patroni_exporter {
 
+// Defaults of the flags (--web.telemetry-path, --web.default-scrape-timeout, --web.threads) and the fixed bounds
+// of the endpoint; the flags' own bounds are in exporter/config.h.
+inline constexpr const char* kDefaultTelemetryPath = "/metrics";
+inline constexpr std::chrono::milliseconds kDefaultScrapeTimeout{10000};
+// CivetWeb workers: fewer than this many slow clients never delay a scrape (docs/security.md); each costs ~75 KB
+// of RSS (docs/performance.md).
+inline constexpr int kDefaultWebThreads = 16;
+inline constexpr int kRequestTimeoutMs = 10000;  // to send a request head, and for each response write
+inline constexpr int kMaxRequestHeadBytes = 8192;
+
 struct HttpServerOptions {
-  std::string listening_ports;  // CivetWeb syntax: "9547" or "127.0.0.1:9547"
-  std::string telemetry_path = "/metrics";
-  std::chrono::milliseconds default_scrape_timeout{10000};
-  int threads = 16;
-  int request_timeout_ms = 10000;
-  int max_request_size = 8192;  // bytes of request line and headers
-  WebConfig web;                // from --web.config.file; default: plain HTTP, no authentication
+  // CivetWeb syntax, one or more comma-separated: "9547", "127.0.0.1:9547,127.0.0.2:9547".
+  std::string listening_ports;
+  std::string telemetry_path = kDefaultTelemetryPath;
+  std::chrono::milliseconds default_scrape_timeout = kDefaultScrapeTimeout;
+  int threads = kDefaultWebThreads;
+  int request_timeout_ms = kRequestTimeoutMs;
+  int max_request_size = kMaxRequestHeadBytes;  // bytes of request line and headers
+  WebConfig web;                                // from --web.config.file; default: plain HTTP, no authentication
+  std::string web_config_file;                  // where `web` came from, to reread it; empty: never reread
 };
 
 class HttpServer {
@@ -59,24 +81,37 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // The TCP port actually bound (useful with port 0 in tests).
+  // The TCP port actually bound, of the first listening address (useful with port 0 in tests).
   int port() const;
+  // An address that reaches the first listening socket: its host, or 127.0.0.1 for all interfaces.
+  std::string local_host() const;
+
+  // Rereads --web.config.file now, even unchanged (SIGHUP). Logs the outcome. Thread-safe; never throws.
+  void ReloadWebConfig();
+
+  struct WebState;  // the web configuration in force (http_server.cc)
 
  private:
   HttpServer(HttpServerOptions options, Scraper* scraper, Prober* prober);
   static int HandleRequest(::mg_connection* conn, void* self);
   static int InitSsl(void* ssl_ctx, void* self);
+  static int OnHandshake(::ssl_st* ssl, void* self);
   int Handle(::mg_connection* conn);
   // Respond() with the configured headers added.
-  int Reply(::mg_connection* conn, int status, std::string_view content_type, std::string_view body, bool head,
-            std::string_view extra_headers = "");
+  int Reply(const WebState& web, ::mg_connection* conn, int status, std::string_view content_type,
+            std::string_view body, bool head, std::string_view extra_headers = "");
+  // The web configuration in force, reread first when its files changed (or always, with `force`).
+  std::shared_ptr<const WebState> Web(bool force = false);
+  std::shared_ptr<const WebState> Reload(const std::shared_ptr<const WebState>& current, bool force);
 
   HttpServerOptions options_;
   Scraper* scraper_;
   Prober* prober_;
-  std::unique_ptr<BasicAuth> auth_;  // null: no authentication
-  std::string common_headers_;       // "Name: value\r\n" lines from the web config
-  std::string tls_error_;            // set by InitSsl when the context cannot be configured
+  std::mutex web_mutex_;                 // guards web_ and failed_stamp_
+  std::shared_ptr<const WebState> web_;  // never null
+  std::string failed_stamp_;             // the files' identity whose reload failed (logged once)
+  std::mutex reload_mutex_;              // one reload at a time
+  std::string tls_error_;                // set by InitSsl when the context cannot be configured
   mg_context* context_ = nullptr;
 };
 

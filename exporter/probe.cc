@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "collectors/exposition.h"
 #include "collectors/log.h"
 #include "collectors/metric_set.h"
 

@@ -4,6 +4,7 @@
 #include <exception>
 #include <thread>
 
+#include "collectors/exposition.h"
 #include "collectors/log.h"
 #include "exporter/build_info.h"
 

@@ -142,6 +142,44 @@ std::string CheckKeyPair(const std::string& cert_file, const std::string& key_fi
   return "";
 }
 
+std::shared_ptr<const ServerCertificate> ServerCertificate::Load(const std::string& cert_file,
+                                                                 const std::string& key_file, std::string* error) {
+  *error = CheckKeyPair(cert_file, key_file);
+  if (!error->empty()) return nullptr;
+  ERR_clear_error();
+  SSL_CTX* holder = SSL_CTX_new(TLS_server_method());
+  if (holder == nullptr) {
+    *error = OpenSslError("cannot create a TLS context");
+    return nullptr;
+  }
+  std::shared_ptr<const ServerCertificate> certificate(new ServerCertificate(holder));
+  // Checked just above, but the files may have changed since: check again what is kept.
+  if (SSL_CTX_use_certificate_chain_file(holder, cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(holder, key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(holder) != 1) {
+    *error = OpenSslError("cannot load the key pair " + cert_file + ", " + key_file);
+    return nullptr;
+  }
+  return certificate;
+}
+
+ServerCertificate::~ServerCertificate() { SSL_CTX_free(holder_); }
+
+std::string ServerCertificate::UseFor(SSL* ssl) const {
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs(holder_, &chain);
+  ERR_clear_error();
+  // Override 1: replaces what the connection inherited from CivetWeb's context; each object is up-referenced.
+  if (SSL_use_cert_and_key(ssl, SSL_CTX_get0_certificate(holder_), SSL_CTX_get0_privatekey(holder_), chain, 1) != 1) {
+    return OpenSslError("cannot use the certificate");
+  }
+  return "";
+}
+
+void SetCertificateCallback(SSL_CTX* ctx, int (*callback)(SSL*, void*), void* arg) {
+  SSL_CTX_set_cert_cb(ctx, callback, arg);
+}
+
 std::string ConfigureServerContext(ssl_ctx_st* ctx, const WebTlsConfig& config) {
   ERR_clear_error();
   // CivetWeb set options with OpenSSL 1.1's bit values (its SSL_OP_ALL has bits that are

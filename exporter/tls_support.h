@@ -9,9 +9,11 @@
 // first request.
 #pragma once
 
+#include <memory>
 #include <string>
 
 struct ssl_ctx_st;
+struct ssl_st;
 
 namespace patroni_exporter {
 
@@ -33,6 +35,30 @@ std::string CheckKeyPair(const std::string& cert_file, const std::string& key_fi
 // mean something else in OpenSSL 3), certificate and key, min/max version, TLS 1.2 cipher suites, groups,
 // client-certificate policy and CAs. Returns "" or one line. Never throws.
 std::string ConfigureServerContext(ssl_ctx_st* ctx, const WebTlsConfig& config);
+
+// A certificate chain and its private key, loaded from PEM files and checked to match once; then handed to each
+// TLS connection (UseServerCertificate) so that a reread --web.config.file or replaced files serve new
+// connections without a restart. Immutable, so shared by every thread.
+class ServerCertificate {
+ public:
+  // Null + *error (one line, OpenSSL's reason) when the files cannot be loaded or do not match.
+  static std::shared_ptr<const ServerCertificate> Load(const std::string& cert_file, const std::string& key_file,
+                                                       std::string* error);
+  ~ServerCertificate();
+  ServerCertificate(const ServerCertificate&) = delete;
+  ServerCertificate& operator=(const ServerCertificate&) = delete;
+
+  // Makes `ssl` (a connection in its handshake) present this certificate and key. "" or the reason.
+  std::string UseFor(ssl_st* ssl) const;
+
+ private:
+  explicit ServerCertificate(ssl_ctx_st* holder) : holder_(holder) {}
+  ssl_ctx_st* holder_;  // a context used only to own the chain and key
+};
+
+// Calls `callback(ssl, arg)` in every handshake of a connection of `ctx`, before the server's certificate is
+// sent (SSL_CTX_set_cert_cb); the callback returns 1 to go on, 0 to fail the handshake.
+void SetCertificateCallback(ssl_ctx_st* ctx, int (*callback)(ssl_st*, void*), void* arg);
 
 // A TLS handshake and "GET /-/healthy" against the server just started at 127.0.0.1:`port` (or `host`), so a
 // TLS library that fails on a real connection fails at startup. Returns "" when the answer is an HTTP status

@@ -6,6 +6,7 @@
 #include "collectors/process/process_collector.h"
 #include "collectors/request_failures.h"
 #include "exporter/build_info.h"
+#include "exporter/systemd_socket.h"
 
 namespace patroni_exporter {
 
@@ -14,6 +15,7 @@ Components BuildComponents(const Config& config) {
   http.timeout = config.patroni_timeout;
   http.max_body_bytes = config.patroni_max_body_bytes;
   http.max_in_flight = config.patroni_max_parallel_requests;
+  http.max_in_flight_per_host = config.patroni_max_parallel_requests_per_member;
   http.tls = config.patroni_tls;
   http.user_agent = std::string("patroni_exporter/") + kVersion;
 
@@ -29,6 +31,7 @@ Components BuildComponents(const Config& config) {
   patroni.config_view = config.config_collector;
   patroni.history_view = config.history_collector;
   patroni.health_view = config.health_collector;
+  patroni.health_max_lag = config.health_max_lag;
 
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<PatroniCollector>(patroni, components.client, directory,
@@ -52,6 +55,22 @@ Components BuildComponents(const Config& config) {
   probe.views.clusters.clear();
   components.prober = std::make_unique<Prober>(probe, components.client, directory);
   return components;
+}
+
+std::optional<HttpServerOptions> BuildServerOptions(const Config& config, std::string* error) {
+  HttpServerOptions web;
+  web.listening_ports = config.civetweb_ports;
+  if (config.systemd_socket) {
+    std::optional<std::string> ports = TakeSystemdSockets(error);
+    if (!ports) return std::nullopt;
+    web.listening_ports = *ports;
+  }
+  web.telemetry_path = config.telemetry_path;
+  web.default_scrape_timeout = config.default_scrape_timeout;
+  web.threads = config.web_threads;
+  web.web = config.web;
+  web.web_config_file = config.web_config_file;
+  return web;
 }
 
 }  // namespace patroni_exporter

@@ -18,7 +18,7 @@ build_pkgs=(
 # What build/patroni_exporter links directly (ldd), plus the CA bundle for HTTPS to Patroni.
 # tests/packaging/check_runtime_libs.py keeps this list equal to what the binary loads.
 runtime_pkgs=(
-  libcivetweb1 libcurl4 libpq5 libprometheus-cpp-core1.0 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
+  libcivetweb1 libcurl4 libpq5 libspdlog1.10 libfmt9 libyaml-cpp0.7 libstdc++6
   libssl3 libcrypt1 ca-certificates
 )
 # The local lab: a real Patroni cluster (Patroni 3.0.2 or 4.0 + etcd 3.4 + PostgreSQL 15) and promtool; for the
@@ -28,6 +28,8 @@ lab_pkgs=(
   patroni etcd-server etcd-client python3-etcd postgresql-15 postgresql-client-15
   prometheus curl procps python3
   python3-yaml file prometheus-alertmanager
+  jsonnet   # renders the monitoring mixin (mixin/render.py); ctest mixin_rendered checks rules/ and dashboards/ against it
+  systemd openssl  # systemd-socket-activate and openssl's CLI for tests/web/web_endpoint_test.py (systemd-socket, reload)
   python3-idna   # urllib3 needs it for patronictl and members' REST calls with client certificates (LAB_TLS=1)
   # The Kubernetes examples' offline checks: `kubectl kustomize` (kubectl 1.20) and the CRD schema subsets.
   kubernetes-client python3-jsonschema

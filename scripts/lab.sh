@@ -10,6 +10,8 @@
 #   scripts/lab.sh patronictl ARGS...      run patronictl against the lab, e.g. `list -f json`, `pause --wait`
 #   scripts/lab.sh kill-patroni nodeK      SIGKILL nodeK's Patroni (its postmaster keeps running, as in real life)
 #   scripts/lab.sh start-patroni nodeK     start nodeK's Patroni again (it adopts a still-running postmaster)
+#   scripts/lab.sh stop-patroni nodeK      stop nodeK cleanly (SIGTERM: Patroni stops its PostgreSQL and exits), as
+#                                          an operator stopping a member would; start-patroni brings it back
 #   scripts/lab.sh kill-postgres nodeK     SIGKILL nodeK's postmaster (Patroni notices and restarts it)
 #   scripts/lab.sh stop-etcd | start-etcd  take the DCS away / bring it back (same data, same port)
 #
@@ -30,6 +32,12 @@
 #                           lab.env says which one runs: LAB_PATRONI and LAB_PATRONI_VERSION (e.g. 4.0.7).
 #   LAB_PATRONI_CACHE=/var/cache/patroni-exporter-lab   where LAB_PATRONI=4 keeps the package (reused when present)
 #   LAB_DEBIAN_MIRROR=URL   the Debian archive for LAB_PATRONI=4 (default: the one the system's apt sources use)
+#   LAB_STANDBY_OF=DIR      boot a standby cluster of the lab running in DIR (its LAB_DIR, up and healthy): Patroni's
+#                           standby_cluster in bootstrap.dcs, replicating from the leader DIR had at `up` (host and
+#                           port of its PostgreSQL), its own etcd and scope (default scope `standby`), members
+#                           standby1..N (their application_name on the upstream must not be one of its members'),
+#                           the upstream's superuser and replication passwords (the data is a copy of its). Its
+#                           leader has the role standby_leader; lab.env says LAB_STANDBY_OF and the upstream port.
 #
 # `up` run with explicit LAB_MEMBERS/LAB_SCOPE/LAB_TTL/... that differ from a running lab rebuilds it; without
 # them it reuses whatever healthy lab runs in $LAB_DIR. Exit codes: 0 ok, 1 error; `status`: 0 up and healthy,
@@ -59,6 +67,8 @@ req_loop_wait=${LAB_LOOP_WAIT:-5};          req_loop_wait_set=${LAB_LOOP_WAIT+1}
 req_retry_timeout=${LAB_RETRY_TIMEOUT:-5};  req_retry_timeout_set=${LAB_RETRY_TIMEOUT+1}
 req_tls=${LAB_TLS:-0};                      req_tls_set=${LAB_TLS+1}
 req_patroni=${LAB_PATRONI:-3};              req_patroni_set=${LAB_PATRONI+1}
+req_standby_of=${LAB_STANDBY_OF:-};         req_standby_of=${req_standby_of%/}
+[ -z "$req_standby_of" ] || [ -n "$req_scope_set" ] || req_scope=standby
 PATRONI_CACHE=${LAB_PATRONI_CACHE:-/var/cache/patroni-exporter-lab}
 PATRONI_CACHE=${PATRONI_CACHE%/}
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-90}
@@ -70,11 +80,15 @@ STOP_TIMEOUT=45   # per stop phase, before escalating to a harder signal
 # Absolute paths only: a pyenv python3 earlier in PATH cannot import etcd (pitfall 4).
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 readonly PATRONI=/usr/bin/patroni PATRONICTL=/usr/bin/patronictl PYTHON=/usr/bin/python3 ETCD=/usr/bin/etcd
+# Its Python parts (scripts/lab/*.py), by absolute path: the script changes directory. Run as root.
+LAB_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lab
+readonly LAB_PY
 readonly CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 readonly MARKER=.patroni-exporter-lab   # only a directory holding this file is ever `rm -rf`ed
 # One lock for every lab on the machine: it serialises port probing with the binding of those ports (two labs
 # starting at once would otherwise pick the same "free" ports) and keeps up/down of one lab from interleaving.
 readonly LOCK_FILE=/run/lock/patroni-exporter-lab.lock
+readonly LAB_REGISTRY=/run/lock/patroni-exporter-lab.dirs   # every LAB_DIR that holds a lab (pick_ports)
 
 LAB_UID=-1   # set by lookup_user; -1 matches no process
 
@@ -113,6 +127,11 @@ validate_request() {
   [[ $req_tls =~ ^[01]$ ]] || die "LAB_TLS must be 0 or 1, got '$req_tls'"
   [[ $req_patroni =~ ^[34]$ ]] || die "LAB_PATRONI must be 3 (Debian 12's 3.0.2) or 4 (Debian 13's 4.0), got '$req_patroni'"
   [[ $PATRONI_CACHE =~ ^/[A-Za-z0-9._/-]+$ ]] || die "LAB_PATRONI_CACHE must be an absolute path of [A-Za-z0-9._/-]"
+  if [ -n "$req_standby_of" ]; then
+    [[ $req_standby_of =~ ^/[A-Za-z0-9._/-]+$ ]] || die "LAB_STANDBY_OF must be an absolute path of [A-Za-z0-9._/-]"
+    [ "$req_standby_of" != "$LAB_DIR" ] || die "LAB_STANDBY_OF names this lab itself"
+    [ -f "$req_standby_of/lab.env" ] || die "LAB_STANDBY_OF=$req_standby_of: no lab is up there"
+  fi
 }
 
 lookup_user() { LAB_UID=$(id -u "$LAB_USER" 2>/dev/null) || LAB_UID=-1; }
@@ -194,35 +213,7 @@ patroni_version() {
 # and one-line .list files), e.g. http://deb.debian.org/debian. LAB_DEBIAN_MIRROR overrides it.
 debian_mirror() {
   if [ -n "${LAB_DEBIAN_MIRROR:-}" ]; then echo "${LAB_DEBIAN_MIRROR%/}"; return; fi
-  "$PYTHON" - <<'PY'
-import glob, re, sys
-codename = re.search(r'^VERSION_CODENAME=(\S+)', open('/etc/os-release').read(), re.M).group(1)
-found = []
-files = ['/etc/apt/sources.list'] + sorted(glob.glob('/etc/apt/sources.list.d/*.list'))
-for path in files:
-    try:
-        lines = open(path).read().splitlines()
-    except OSError:
-        continue
-    for line in lines:
-        words = re.sub(r'\[[^]]*\]', ' ', line.split('#')[0]).split()
-        if len(words) >= 3 and words[0] == 'deb' and words[2] == codename:
-            found.append(words[1])
-for path in sorted(glob.glob('/etc/apt/sources.list.d/*.sources')):
-    for stanza in re.split(r'\n\s*\n', open(path).read()):
-        fields = {}
-        for line in stanza.splitlines():
-            m = re.match(r'^([A-Za-z-]+):\s*(.*)$', line)
-            if m:
-                fields[m.group(1).lower()] = m.group(2).split()
-        if fields.get('enabled', ['yes'])[0] == 'no' or 'deb' not in fields.get('types', []):
-            continue
-        if codename in fields.get('suites', []):
-            found += fields.get('uris', [])
-if not found:
-    sys.exit('no apt source for %s found: set LAB_DEBIAN_MIRROR' % codename)
-print(found[0].rstrip('/'))
-PY
+  "$PYTHON" "$LAB_PY/debian_mirror.py"
 }
 
 # prepare_patroni4: Debian 13's `patroni` package, unpacked once into $PATRONI_CACHE/patroni-4/root and reused
@@ -332,7 +323,7 @@ stop_escalating() {
   return 1
 }
 
-member_dirs() { local d; for d in "$LAB_DIR"/node*/; do [ -d "$d" ] && basename "$d"; done; return 0; }
+member_dirs() { local d; for d in "$LAB_DIR"/*/patroni.yml; do [ -f "$d" ] && basename "${d%/patroni.yml}"; done; return 0; }
 
 # lab_procs: PIDs of live processes of the lab user whose cwd is under $LAB_DIR (every process this lab starts,
 # see spawn; postgres children chdir into their data directory). Other labs run as the same user elsewhere.
@@ -399,6 +390,7 @@ teardown() {
     else
       rm -rf --one-file-system "$LAB_DIR"
     fi
+    register_lab remove
   fi
   log "down ($(elapsed "$t0") s)"
 }
@@ -466,6 +458,8 @@ write_state() {
     echo "LAB_PATRONI=\"$LAB_PATRONI\""
     echo "LAB_PATRONI_VERSION=\"$LAB_PATRONI_VERSION\""
     echo "LAB_PATRONI_CACHE=\"$PATRONI_CACHE\""
+    echo "LAB_STANDBY_OF=\"${LAB_STANDBY_OF:-}\""
+    echo "LAB_STANDBY_UPSTREAM_PORT=\"${LAB_STANDBY_UPSTREAM_PORT:-}\""
     if [ "$LAB_TLS" = 1 ]; then
       # The exporter's certificates and a second, unrelated CA with a client certificate of its own (for tests
       # that must be refused). Member REST APIs present server.crt, signed by ca.crt.
@@ -496,38 +490,26 @@ write_state() {
 # ---------------------------------------------------------------------------------------------------------------
 # Ports (pitfall 7: Debian's own cluster may hold 5432; other labs and test runs hold others)
 
+# register_lab add|remove: $LAB_DIR in LAB_REGISTRY (under the lock), or out of it.
+register_lab() {
+  touch "$LAB_REGISTRY"
+  { grep -vxF "$LAB_DIR" "$LAB_REGISTRY" || true; [ "$1" != add ] || echo "$LAB_DIR"; } >"$LAB_REGISTRY.tmp"
+  mv "$LAB_REGISTRY.tmp" "$LAB_REGISTRY"
+}
+
 # pick_ports BASE:COUNT...: one line per argument with COUNT distinct ports from BASE upwards that bind right
 # now on 127.0.0.1 (which also fails when something holds the port on 0.0.0.0 or a dual-stack [::]). With
 # SO_REUSEADDR, like etcd, PostgreSQL and Patroni's REST server bind: a listener makes a port taken, the TIME_WAIT
 # connections a previous lab left do not (so the same ports come back after down+up). The kernel's ephemeral
 # range is skipped because outgoing connections may grab those any moment.
+#
+# Ports another lab owns are skipped even while they are free: a lab whose etcd or member is stopped on purpose
+# (stop-etcd, stop-patroni, a drill) gets it back with the same port, and a lab that took that port meanwhile
+# would have its members talk to the other lab's etcd (seen: "system ID mismatch", members of the two labs
+# calling each other). The owners: the labs in LAB_REGISTRY, and for labs of older versions of this script,
+# the state.env of every lab under /tmp.
 pick_ports() {
-  "$PYTHON" - "$@" <<'PY'
-import socket, sys
-lo, hi = map(int, open('/proc/sys/net/ipv4/ip_local_port_range').read().split())
-taken = set()
-def free(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(('127.0.0.1', port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-for spec in sys.argv[1:]:
-    port, count = map(int, spec.split(':'))
-    got = []
-    while len(got) < count:
-        if port > 65535:
-            sys.exit('no free ports from %s' % spec)
-        if port not in taken and not lo <= port <= hi and free(port):
-            got.append(port)
-            taken.add(port)
-        port += 1
-    print(' '.join(map(str, got)))
-PY
+  "$PYTHON" "$LAB_PY/pick_ports.py" "$LAB_DIR" "$LAB_REGISTRY" "$@"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -542,48 +524,7 @@ health() {
   local tls=""
   [ "${LAB_TLS:-0}" != 1 ] || tls=$LAB_DIR/tls
   for i in "${!NAMES[@]}"; do args+=("${NAMES[$i]}" "${URLS[$i]}"); done
-  "$PYTHON" - "$LAB_SCOPE" "$tls" "${args[@]}" <<'PY'
-import json, ssl, sys, urllib.request
-scope, tls, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
-members = list(zip(pairs[0::2], pairs[1::2]))
-handlers = [urllib.request.ProxyHandler({})]  # never via an http_proxy
-if tls:  # LAB_TLS: verify the members against the lab's CA and show them the client certificate they require
-    ctx = ssl.create_default_context(cafile=tls + '/ca.crt')
-    ctx.load_cert_chain(tls + '/client.crt', tls + '/client.key')
-    handlers.append(urllib.request.HTTPSHandler(context=ctx))
-opener = urllib.request.build_opener(*handlers)
-status, problems = {}, []
-for name, url in members:
-    try:
-        with opener.open(url + '/patroni', timeout=2) as r:   # a frozen member must not hang us (pitfall 13)
-            body = json.load(r)
-    except Exception as e:
-        problems.append('%s: %s/patroni does not answer (%s)' % (name, url, e))
-        continue
-    if body.get('patroni', {}).get('scope') != scope:
-        problems.append('%s: %s is not a member of scope %s' % (name, url, scope))
-        continue
-    status[name] = body
-leaders = [n for n, b in status.items() if b.get('role') in ('master', 'primary')]
-if len(leaders) != 1:
-    problems.append('%d leaders (%s)' % (len(leaders), ' '.join(leaders) or 'none yet'))
-for name, body in status.items():
-    if name in leaders and body.get('state') != 'running':
-        problems.append('%s: leader in state %s' % (name, body.get('state')))
-    if name not in leaders and (body.get('role'), body.get('state')) != ('replica', 'running'):
-        problems.append('%s: role %s, state %s' % (name, body.get('role'), body.get('state')))
-if len(leaders) == 1:
-    streaming = {r.get('application_name') for r in status[leaders[0]].get('replication') or []
-                 if r.get('state') == 'streaming'}
-    missing = [n for n, _ in members if n != leaders[0] and n not in streaming]
-    if missing:
-        problems.append('not streaming from %s yet: %s' % (leaders[0], ' '.join(missing)))
-if problems:
-    print('; '.join(problems))
-    sys.exit(1)
-for name, _ in members:
-    print(name, status[name]['role'], status[name]['state'])
-PY
+  "$PYTHON" "$LAB_PY/lab_health.py" "$LAB_SCOPE" "$tls" "${args[@]}"
 }
 
 # dead_component: name the first tracked daemon that is not running (empty output when all run).
@@ -639,6 +580,14 @@ write_configs() {
   # number). Only the lab user (member configs) and root (pgpass) can read them.
   su_pw=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
   repl_pw=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  local standby_block=""
+  if [ -n "${LAB_STANDBY_OF:-}" ]; then
+    # A copy of the upstream's data: its roles and passwords. No primary_slot_name: the upstream keeps no slot
+    # for it (Patroni then streams without one), so a standby lab that goes away retains no WAL upstream.
+    su_pw=$(upstream_password superuser); repl_pw=$(upstream_password replication)
+    standby_block=$(printf '\n    standby_cluster:\n      host: 127.0.0.1\n      port: %s\n      create_replica_methods: [basebackup]' \
+      "$LAB_STANDBY_UPSTREAM_PORT")
+  fi
   printf '127.0.0.1:*:*:postgres:%s\nlocalhost:*:*:postgres:%s\n::1:*:*:postgres:%s\n' \
     "$su_pw" "$su_pw" "$su_pw" >"$LAB_DIR/pgpass"
   chmod 0600 "$LAB_DIR/pgpass"   # libpq ignores a pgpass that group or others can read
@@ -682,7 +631,7 @@ bootstrap:
     ttl: $LAB_TTL
     loop_wait: $LAB_LOOP_WAIT
     retry_timeout: $LAB_RETRY_TIMEOUT
-    maximum_lag_on_failover: 1048576
+    maximum_lag_on_failover: 1048576$standby_block
     postgresql:
       use_pg_rewind: true
       use_slots: true
@@ -734,6 +683,22 @@ EOF
   done
   chown "$LAB_USER:$LAB_USER" "$LAB_DIR/patronictl.yaml"
   chmod 0600 "$LAB_DIR/patronictl.yaml"
+}
+
+# upstream_password superuser|replication: that password of the upstream lab (LAB_STANDBY_OF), from its node1.
+upstream_password() {
+  "$PYTHON" - "$LAB_STANDBY_OF" "$1" <<'PY'
+import glob, sys, yaml
+conf = yaml.safe_load(open(sorted(glob.glob(sys.argv[1] + '/*/patroni.yml'))[0]))
+print(conf['postgresql']['authentication'][sys.argv[2]]['password'])
+PY
+}
+
+# upstream_leader_port: the PostgreSQL port of the upstream lab's leader now (its patronictl list).
+upstream_leader_port() {
+  LAB_DIR=$LAB_STANDBY_OF "$0" patronictl list -f json | "$PYTHON" -c '
+import json, sys
+print([m["Host"].rsplit(":", 1)[1] for m in json.load(sys.stdin) if m["Role"] in ("Leader", "Standby Leader")][0])'
 }
 
 # restapi_tls: the member's restapi TLS settings (LAB_TLS=1), as YAML lines continuing its restapi section.
@@ -839,6 +804,7 @@ mismatch() {
     m+=("LAB_RETRY_TIMEOUT $LAB_RETRY_TIMEOUT->$req_retry_timeout")
   [ -z "$req_tls_set" ] || [ "$req_tls" = "$LAB_TLS" ] || m+=("LAB_TLS $LAB_TLS->$req_tls")
   [ -z "$req_patroni_set" ] || [ "$req_patroni" = "$LAB_PATRONI" ] || m+=("LAB_PATRONI $LAB_PATRONI->$req_patroni")
+  [ "$req_standby_of" = "${LAB_STANDBY_OF:-}" ] || m+=("LAB_STANDBY_OF ${LAB_STANDBY_OF:-none}->${req_standby_of:-none}")
   echo "${m[*]}"
 }
 
@@ -868,10 +834,14 @@ cmd_up() {
 
   LAB_MEMBERS=$req_members LAB_SCOPE=$req_scope LAB_TTL=$req_ttl LAB_LOOP_WAIT=$req_loop_wait
   LAB_RETRY_TIMEOUT=$req_retry_timeout LAB_TLS=$req_tls LAB_PATRONI=$req_patroni
+  LAB_STANDBY_OF=$req_standby_of LAB_STANDBY_UPSTREAM_PORT=
+  [ -z "$LAB_STANDBY_OF" ] || LAB_STANDBY_UPSTREAM_PORT=$(upstream_leader_port) ||
+    die "no leader in the lab of LAB_STANDBY_OF=$LAB_STANDBY_OF"
   [ "$LAB_PATRONI" = 3 ] || prepare_patroni4   # under the lock: two labs never unpack it at once
   set_patroni "$LAB_PATRONI"
   patroni_version   # sets LAB_PATRONI_VERSION, from the code that will run
-  NAMES=(); for ((i = 1; i <= LAB_MEMBERS; i++)); do NAMES+=("node$i"); done
+  local prefix=node; [ -z "$LAB_STANDBY_OF" ] || prefix=standby
+  NAMES=(); for ((i = 1; i <= LAB_MEMBERS; i++)); do NAMES+=("$prefix$i"); done
 
   # $LAB_DIR: root's, world-traversable (pitfall 9); what the lab user writes lives in subdirectories it owns.
   mkdir -p "$LAB_DIR"
@@ -897,6 +867,7 @@ cmd_up() {
   [ "$LAB_TLS" != 1 ] || make_certificates
   write_configs
   write_state "$LAB_DIR/state.env"
+  register_lab add
 
   log "starting etcd on $LAB_ETCD_URL"
   start_etcd
@@ -997,6 +968,16 @@ cmd_start_patroni() {
   echo "started patroni of $1 (pid $(patroni_pid "$1")), REST $url answers"
 }
 
+cmd_stop_patroni() {
+  [ $# -eq 1 ] || die "usage: lab.sh stop-patroni nodeK"
+  fault_prologue; check_member "$1"
+  local pid; pid=$(patroni_pid "$1")
+  proc_is "$pid" "$(patroni_needle "$1")" || { echo "patroni of $1 is not running"; return 0; }
+  stop_escalating "patroni of $1" "TERM $STOP_TIMEOUT" -- "$pid" "$(patroni_needle "$1")" ||
+    die "patroni of $1 (pid $pid) outlived SIGTERM for $STOP_TIMEOUT s"
+  echo "stopped patroni of $1 (pid $pid, SIGTERM) and with it its PostgreSQL"
+}
+
 cmd_kill_postgres() {
   [ $# -eq 1 ] || die "usage: lab.sh kill-postgres nodeK"
   fault_prologue; check_member "$1"
@@ -1033,6 +1014,7 @@ case "$cmd" in
   patronictl) cmd_patronictl "$@" ;;
   kill-patroni) cmd_kill_patroni "$@" ;;
   start-patroni) cmd_start_patroni "$@" ;;
+  stop-patroni) cmd_stop_patroni "$@" ;;
   kill-postgres) cmd_kill_postgres "$@" ;;
   stop-etcd) cmd_stop_etcd ;;
   start-etcd) cmd_start_etcd ;;

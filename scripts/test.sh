@@ -22,6 +22,9 @@
 #   PATRONI_EXPORTER_TEST_RELEASE=0 scripts/test.sh ...    no Release compile check
 #   PATRONI_EXPORTER_TEST_PATRONI4=0 scripts/test.sh       no Patroni 4.0 pass (=1: also when ctest arguments
 #                                   are given; by default it runs only without arguments)
+#   PATRONI_EXPORTER_TEST_DRILL=0 scripts/test.sh          no fast alert drill (scripts/alerting-lab.sh drill fast:
+#                                   real Prometheus, Alertmanager and incidents on a lab of its own, after the
+#                                   build/ tests; =1: also when ctest arguments are given)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +32,8 @@ sanitize=${PATRONI_EXPORTER_TEST_SANITIZE:-1}
 release=${PATRONI_EXPORTER_TEST_RELEASE:-1}
 patroni4=${PATRONI_EXPORTER_TEST_PATRONI4:-}
 if [ -z "$patroni4" ]; then if [ "$#" -eq 0 ]; then patroni4=1; else patroni4=0; fi; fi
+drill=${PATRONI_EXPORTER_TEST_DRILL:-}
+if [ -z "$drill" ]; then if [ "$#" -eq 0 ]; then drill=1; else drill=0; fi; fi
 
 scripts/install-deps.sh
 cmake -S . -B build -DPATRONI_EXPORTER_WERROR=ON
@@ -51,16 +56,37 @@ fi
 export LAB_DIR=${TEST_LAB_DIR:-/tmp/patroni-exporter-test-lab}
 # The Patroni 4.0 lab: its own LAB_DIR; the tests find it through LAB_DIR (tests/support/lab.cc).
 lab4_dir=${TEST_LAB4_DIR:-/tmp/patroni-exporter-test-lab4}
+# The fast drill's lab: its own, since the drill stops etcd and kills a leader's Patroni.
+drill_dir=${TEST_DRILL_LAB_DIR:-/tmp/patroni-exporter-test-drill-lab}
 needs_lab=1
-if [ "$#" -gt 0 ] && [ "$*" = "-L unit" ]; then needs_lab=0; patroni4=0; fi
+if [ "$#" -gt 0 ] && [ "$*" = "-L unit" ]; then needs_lab=0; patroni4=0; drill=0; fi
 if [ "$needs_lab" = 1 ]; then
   # LAB_PATRONI explicit: a lab an older run left in either directory with the other version is rebuilt.
-  trap 'LAB_DIR=$lab4_dir scripts/lab.sh down; scripts/lab.sh down' EXIT
+  trap 'LAB_DIR=$drill_dir ALERTING_DIR=$drill_dir-alerting scripts/alerting-lab.sh down; LAB_DIR=$drill_dir scripts/lab.sh down
+        LAB_DIR=$lab4_dir scripts/lab.sh down; scripts/lab.sh down' EXIT
   LAB_PATRONI=3 scripts/lab.sh up
 fi
 
 status=0
 ctest --test-dir build --output-on-failure "$@" || status=1
+
+if [ "$drill" = 1 ]; then
+  # The fast drill (docs/alerting.md): Prometheus with a fast rendering of rules/ (every `for:` cut to 10-30 s,
+  # scrapes every 3 s), Alertmanager and a webhook receiver; the DCS stopped (cluster unlocked), the leader's
+  # Patroni killed, a replica's PostgreSQL killed, a pending restart, a planned switchover under writes that must
+  # page nobody. Fails on a missing notification or a page during the switchover. The added time is in the README.
+  td=$SECONDS
+  if LAB_DIR=$drill_dir LAB_PATRONI=3 scripts/lab.sh up &&
+     LAB_DIR=$drill_dir ALERTING_DIR=$drill_dir-alerting ALERTING_FAST=1 scripts/alerting-lab.sh up; then
+    LAB_DIR=$drill_dir ALERTING_DIR=$drill_dir-alerting scripts/alerting-lab.sh drill fast || status=1
+  else
+    echo "test.sh: the fast drill's lab did not come up" >&2
+    status=1
+  fi
+  LAB_DIR=$drill_dir ALERTING_DIR=$drill_dir-alerting scripts/alerting-lab.sh down || true
+  LAB_DIR=$drill_dir scripts/lab.sh down || true
+  echo "test.sh: fast drill: $((SECONDS - td)) s" >&2
+fi
 
 if [ "$patroni4" = 1 ]; then
   # What runs twice, and why only this: the tests that read what Patroni itself says (node families against every
@@ -74,7 +100,7 @@ if [ "$patroni4" = 1 ]; then
   t4=$SECONDS
   if LAB_DIR=$lab4_dir LAB_PATRONI=4 scripts/lab.sh up; then
     LAB_DIR=$lab4_dir ctest --test-dir build --output-on-failure -L integration \
-      -R '^(RealClusterTest|ClusterViewTest|PostgresTest)\.' || status=1
+      -R '^(RealClusterTest|ClusterViewTest|PostgresTest|Patroni4Test)\.' || status=1
   else
     echo "test.sh: the Patroni 4.0 lab did not come up" >&2
     status=1
@@ -86,13 +112,14 @@ fi
 if [ "$sanitize" = 1 ]; then
   # The sanitizer build runs the unit and integration tiers; the package tier (which installs the .deb) only
   # in the normal build, also when arguments are given, unless they say which labels to leave out.
-  # Without arguments, the checks that never run our code (promtool over the rule files, the goldens and the
+  # Without arguments, the checks that never run our code (promtool over the rule files, the goldens, the mixin and the
   # dashboards' JSON) are left out there too: they would only repeat the normal build's run (rules_conventions
   # alone takes minutes).
   asan_args=("$@")
   if [ "$#" -eq 0 ]; then
     asan_args=(-L 'unit|integration'
-               -E '^(rules_conventions|rules_promtool_check|rules_promtool_test|dashboards_structure|promtool_check_goldens)$')
+               -E '^(rules_conventions|rules_promtool_check|rules_promtool_test|dashboards_structure|'\
+'promtool_check_goldens|mixin_rendered|mixin_alt_config)$')
   fi
   case " $* " in *" -LE "* | *" --label-exclude "*) ;; *) asan_args+=(-LE '^package$') ;; esac
   # Every sanitized process writes its report to a file here (the report also reaches its stderr when it dies

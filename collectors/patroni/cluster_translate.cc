@@ -114,6 +114,15 @@ void TranslateCluster(const ClusterView& view, const std::string& scope, MetricS
     out->AddGauge("patroni_cluster_scheduled_switchover_timestamp_seconds",
                   "Epoch seconds at which a scheduled switchover is due.", cluster, *view.scheduled_switchover_at);
   }
+  // The whole record whenever one is pending, even with an unreadable `at`: who hands over to whom. `to` is
+  // empty when Patroni may pick the candidate; `from` is always written by patronictl and the REST API.
+  if (view.scheduled_switchover_at_text || view.scheduled_switchover_from || view.scheduled_switchover_to) {
+    out->AddInfo("patroni_cluster_scheduled_switchover_info",
+                 "A scheduled switchover: the leader it is from and the member it is to (empty: Patroni picks).",
+                 {{"scope", scope},
+                  {"from", view.scheduled_switchover_from.value_or("")},
+                  {"to", view.scheduled_switchover_to.value_or("")}});
+  }
 
   // Family by family, so the family order does not depend on which member comes first.
   for (const ClusterMember& m : view.members) {

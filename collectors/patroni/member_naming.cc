@@ -7,9 +7,7 @@ std::optional<std::string> MemberNameFor(const ClusterView& view, const BaseUrl&
   for (const ClusterMember& member : view.members) {
     if (!member.api_url) continue;
     const std::optional<BaseUrl> url = ParseBaseUrl(*member.api_url, &error);
-    if (url && url->scheme == target.scheme && url->host == target.host && url->port == target.port) {
-      return member.name;
-    }
+    if (url && SameRestApi(*url, target)) return member.name;
   }
   return std::nullopt;
 }

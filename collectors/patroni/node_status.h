@@ -28,16 +28,6 @@ struct PatroniVersion {
 
 std::optional<PatroniVersion> ParsePatroniVersion(const std::string& text);
 
-// One row of the primary's "replication" list (pg_stat_replication as Patroni reports it).
-struct ReplicationEntry {
-  std::optional<std::string> usename;
-  std::optional<std::string> application_name;
-  std::optional<std::string> client_addr;  // null for Unix-socket connections
-  std::optional<std::string> state;
-  std::optional<std::string> sync_state;
-  std::optional<double> sync_priority;
-};
-
 struct NodeStatus {
   // Always sent by every version.
   std::string state;  // PostgreSQL state: "running", "stopped", "crashed", "unknown", ...
@@ -62,7 +52,8 @@ struct NodeStatus {
   std::optional<double> xlog_replayed_timestamp;  // epoch seconds; empty if null, absent or unparseable
   std::optional<bool> xlog_paused;
   std::optional<std::string> replication_state;  // 3.0.4+ replicas: "streaming" or "in archive recovery"
-  std::vector<ReplicationEntry> replication;
+  // Not kept: a primary's "replication" rows (pg_stat_replication as Patroni reports it). No family reads them
+  // (the replication view comes from /cluster and from PostgreSQL); the parse only checks their types.
 
   std::optional<double> dcs_last_seen;  // 2.1.2+
   std::optional<std::string> database_system_identifier;

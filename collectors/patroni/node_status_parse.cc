@@ -124,7 +124,8 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
   }
   s.replication_state = read_string(o, "replication_state", "");
 
-  NoteContainer(o, "replication", &json::is_array, u);
+  // The primary's "replication" rows feed no family (node_status.h), so they are not kept; their types are still
+  // checked, so a body that changed shape says so in the debug log like any other field.
   CheckType(o, "replication", &json::is_array, "array", "", w);
   if (const json* replication = GetArray(o, "replication")) {
     for (const json& row : *replication) {
@@ -132,14 +133,10 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
         w->push_back("a \"replication\" entry ignored: expected object, got " + TypeName(row));
         continue;
       }
-      ReplicationEntry e;
-      e.usename = read_string(row, "usename", "replication[].");
-      e.application_name = read_string(row, "application_name", "replication[].");
-      e.client_addr = read_string(row, "client_addr", "replication[].");
-      e.state = read_string(row, "state", "replication[].");
-      e.sync_state = read_string(row, "sync_state", "replication[].");
-      e.sync_priority = read_number(row, "sync_priority", "replication[].");
-      s.replication.push_back(std::move(e));
+      for (const char* key : {"usename", "application_name", "client_addr", "state", "sync_state"}) {
+        CheckType(row, key, &json::is_string, "string", "replication[].", w);
+      }
+      CheckType(row, "sync_priority", &json::is_number, "number", "replication[].", w);
     }
   }
 
@@ -155,7 +152,12 @@ NodeStatusParseResult ParseNodeStatus(std::string_view body) {
 
   NoteContainer(o, "tags", &json::is_object, u);
   CheckType(o, "tags", &json::is_object, "object", "", w);
-  if (const json* tags = GetObject(o, "tags")) s.tags = ReadTags(*tags, "tags.", w);
+  if (const json* tags = GetObject(o, "tags")) {
+    s.tags = ReadTags(*tags, "tags.", w);
+    // The two tags patroni_failover_priority is computed from: sent but unreadable, it is unknown.
+    Noted(s.tags.nofailover, *tags, "nofailover", "tags.", u);
+    Noted(s.tags.failover_priority, *tags, "failover_priority", "tags.", u);
+  }
 
   NoteContainer(o, "pending_restart_reason", &json::is_object, u);
   CheckType(o, "pending_restart_reason", &json::is_object, "object", "", w);

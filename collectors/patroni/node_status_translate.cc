@@ -1,5 +1,6 @@
 #include "collectors/patroni/node_status_translate.h"
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/postgres_state.h"
 
 namespace patroni_exporter {
@@ -111,6 +112,14 @@ void TranslateNodeStatus(const NodeStatus& s, const std::string& member_name, co
     out->AddGauge("patroni_is_paused", "Value is 1 if auto failover is disabled, 0 otherwise.", labels, Flag(s.pause));
   }
   out->AddGauge("patroni_postgres_state", PostgresStateHelp(), labels, PostgresStateNumber(s.state));
+  // Native from Patroni's main branch after 4.1.4 (Tags.failover_priority): 0 with nofailover set, else the
+  // failover_priority tag, 1 when not set. The tag exists from 3.2.0; before, priorities do not exist at all.
+  if (VersionAtLeast(s, 3, 2, 0) && known("tags") && known("tags.nofailover") && known("tags.failover_priority")) {
+    out->AddGauge("patroni_failover_priority",
+                  "Failover priority of this node: 0 if it may never become leader (nofailover), else its "
+                  "failover_priority tag (1 when not set).",
+                  labels, s.tags.nofailover.value_or(false) ? 0 : s.tags.failover_priority.value_or(1));
+  }
 
   // Extras the native endpoint lacks.
   if (known("watchdog_failed")) {
@@ -124,10 +133,12 @@ void TranslateNodeStatus(const NodeStatus& s, const std::string& member_name, co
   // Bounded: a restart after a big configuration change must not explode into thousands of series.
   constexpr std::size_t kMaxReasons = 20;
   constexpr std::size_t kMaxValue = 64;
+  const std::string reason_help =
+      "A parameter waiting for a restart, with its current and pending value (Patroni 3.3+; at most " +
+      std::to_string(kMaxReasons) + ").";
   for (std::size_t i = 0; i < s.pending_restart_reason.size() && i < kMaxReasons; ++i) {
     const auto& r = s.pending_restart_reason[i];
-    out->AddInfo("patroni_pending_restart_reason_info",
-                 "A parameter waiting for a restart, with its current and pending value (Patroni 3.3+; at most 20).",
+    out->AddInfo("patroni_pending_restart_reason_info", reason_help,
                  {{"scope", s.scope},
                   {"name", member_name},
                   {"parameter", TruncateUtf8(r.parameter, kMaxValue)},

@@ -16,9 +16,10 @@ namespace patroni_exporter {
 using Clock = std::chrono::steady_clock;
 
 struct PatroniCollector::Scrape {
-  explicit Scrape(const std::vector<ClusterTarget>& clusters)
-      : plan(clusters),
+  Scrape(const std::vector<ClusterTarget>& clusters, std::vector<HealthRequest> health)
+      : plan(clusters, std::move(health)),
         views(clusters.size()),
+        listed(clusters.size()),
         speaker(clusters.size()),
         answered_scope(clusters.size()),
         scope(clusters.size()) {}
@@ -29,24 +30,42 @@ struct PatroniCollector::Scrape {
   std::vector<std::size_t> seed_cluster_slots;
   std::set<std::size_t> valid_cluster_slots;                            // /cluster slots whose answer parsed
   std::vector<std::optional<ClusterView>> views;                        // per cluster: the first valid /cluster
+  std::vector<std::vector<ListedMember>> listed;                        // per cluster: its view's members, parsed
   std::vector<std::optional<std::size_t>> speaker;                      // per cluster: the slot whose /cluster won
   std::vector<std::optional<std::string>> answered_scope;               // per cluster: a scope a /patroni answer named
   std::vector<std::optional<std::string>> scope;                        // per cluster: the view's resolved scope
   std::map<std::string, std::pair<std::string, std::string>> identity;  // target -> (scope, name)
-  std::size_t other_failures = 0;                                       // no_api_url, missing_scope
+  std::map<std::string, double> version;                                // target -> patroni_version's number
+  // patroni_up samples, emitted once the views' scopes are resolved (EmitClusters).
+  struct Up {
+    std::string target;
+    std::size_t cluster;
+    bool up;
+    std::optional<std::string> scope;
+  };
+  std::vector<Up> ups;
+  std::size_t other_failures = 0;  // no_api_url, missing_scope
 };
 
 namespace {
 
+// The whole URL, unlike SameRestApi: two seeds behind one reverse proxy differ only by their path prefix.
 bool IsSeed(const ClusterTarget& cluster, const BaseUrl& url) {
   for (const BaseUrl& seed : cluster.seeds) {
-    if (seed.ToString() == url.ToString()) return true;
+    if (seed == url) return true;
   }
   return false;
 }
 
 void Append(std::vector<std::size_t>* to, const std::vector<std::size_t>& more) {
   to->insert(to->end(), more.begin(), more.end());
+}
+
+// {target} plus `scope` when one is known.
+Labels TargetLabels(const std::string& target, const std::optional<std::string>& scope) {
+  Labels labels = {{"target", target}};
+  if (scope && !scope->empty()) labels.emplace_back("scope", *scope);
+  return labels;
 }
 
 }  // namespace
@@ -69,6 +88,7 @@ void PatroniCollector::PickViews(Scrape* s, const std::vector<std::size_t>& indi
     const std::size_t c = s->plan.slot(i).cluster;
     if (!s->views[c]) {
       s->views[c] = std::move(view);
+      s->listed[c] = ListedMembers(*s->views[c]);  // once per scrape: EmitMembers and EmitClusters read it
       s->speaker[c] = i;
     }
   }
@@ -154,7 +174,7 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
   std::vector<std::set<std::string>> listed_now(options_.clusters.size());
   for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
     if (!s->views[c]) continue;
-    for (const ListedMember& m : ListedMembers(*s->views[c])) {
+    for (const ListedMember& m : s->listed[c]) {
       if (m.api_url) listed_now[c].insert(m.api_url->HostPort());
     }
   }
@@ -172,9 +192,18 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     const std::string target = slot.url.ToString();
     const ClusterView* view = s->views[c] ? &*s->views[c] : nullptr;
     const std::optional<NodeStatus> status = ReadPatroniAnswer(s->plan.response(i), target, &s->plan.failure(i));
+    // The scope of a target that did not answer: what the directory remembers of that REST API (before this
+    // scrape's answers overwrite nothing, since it did not answer).
+    std::optional<std::string> scope;
+    if (status) {
+      scope = status->scope;
+    } else if (const std::optional<DirectoryMember> known = directory_->FindByApiUrl(slot.url)) {
+      scope = known->scope;
+    }
     if (status) {
       const std::string member = ResolveMemberName(status->name, view, slot.url, *directory_);
       s->identity[target] = {status->scope, member};
+      if (status->patroni_version) s->version[target] = status->patroni_version->AsNumber();
       if (members_seen.emplace(status->scope, member).second) {
         TranslateNodeStatus(*status, member, options_.node, out);
       } else {
@@ -193,11 +222,7 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     // A remembered member that /cluster no longer lists and whose Patroni is gone was removed (scale-in) or died:
     // no up sample, so it pages nobody; its PostgreSQL is still queried (patroni_pg_orphaned_primary).
     const bool listed = (view != nullptr ? listed_now[c] : listed_before).count(slot.url.HostPort()) > 0;
-    if (status || listed || IsSeed(options_.clusters[c], slot.url)) {
-      out->AddGauge("patroni_up",
-                    "1 if the Patroni REST API at target answered GET /patroni with a valid status, 0 otherwise.",
-                    {{"target", target}}, status ? 1 : 0);
-    }
+    if (status || listed || IsSeed(options_.clusters[c], slot.url)) s->ups.push_back({target, c, bool(status), scope});
     const SlotFailure& f = s->plan.failure(i);
     failures_->Record(target, "/patroni", f.kind, f.detail);
   }
@@ -210,11 +235,6 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
 }
 
 void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
-  for (const std::size_t i : s->seed_cluster_slots) {
-    out->AddGauge("patroni_cluster_up",
-                  "1 if the Patroni REST API at target answered GET /cluster with a valid cluster, 0 otherwise.",
-                  {{"target", s->plan.slot(i).url.ToString()}}, s->valid_cluster_slots.count(i) ? 1 : 0);
-  }
   for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
     if (!s->views[c]) continue;
     const ClusterTarget& cluster = options_.clusters[c];
@@ -228,7 +248,7 @@ void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
                                       "skipped"};
       continue;
     }
-    directory_->ObserveCluster(cluster.name, *s->scope[c], ListedMembers(*s->views[c]), s->now);
+    directory_->ObserveCluster(cluster.name, *s->scope[c], s->listed[c], s->now);
     if (options_.cluster_view) TranslateCluster(*s->views[c], *s->scope[c], out);
     if (!cluster.discovery) continue;
     for (const ClusterMember& m : s->views[c]->members) {
@@ -241,6 +261,28 @@ void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
                             "usable api_url" +
                             (error.empty() ? "" : " (" + error + ")") + ": discovery cannot poll it");
     }
+  }
+  // After the views: a target's scope is what its own /patroni named this scrape, else what the directory
+  // remembers of that REST API, else its cluster's resolved scope (a seed or a listed member that is down).
+  for (const Scrape::Up& u : s->ups) {
+    out->AddGauge("patroni_up",
+                  "1 if the Patroni REST API at target answered GET /patroni with a valid status, 0 otherwise.",
+                  TargetLabels(u.target, u.scope ? u.scope : s->scope[u.cluster]), u.up ? 1 : 0);
+  }
+  for (const std::size_t i : s->seed_cluster_slots) {
+    const Slot& slot = s->plan.slot(i);
+    const std::string target = slot.url.ToString();
+    std::optional<std::string> scope;
+    if (const auto who = s->identity.find(target); who != s->identity.end()) {
+      scope = who->second.first;
+    } else if (const std::optional<DirectoryMember> known = directory_->FindByApiUrl(slot.url)) {
+      scope = known->scope;
+    } else {
+      scope = s->scope[slot.cluster];
+    }
+    out->AddGauge("patroni_cluster_up",
+                  "1 if the Patroni REST API at target answered GET /cluster with a valid cluster, 0 otherwise.",
+                  TargetLabels(target, scope), s->valid_cluster_slots.count(i) ? 1 : 0);
   }
   for (std::size_t i = 0; i < s->plan.slots().size(); ++i) {
     const Slot& slot = s->plan.slot(i);
@@ -255,8 +297,33 @@ void PatroniCollector::EmitClusterWide(Scrape* s, MetricSet* out) const {
     const Slot& slot = s->plan.slot(i);
     if (slot.endpoint != Endpoint::kConfig && slot.endpoint != Endpoint::kHistory) continue;
     SlotFailure& f = s->plan.failure(i);
-    TranslateClusterWideAnswer(slot.endpoint, s->plan.response(i), s->scope[slot.cluster], out, &f);
+    std::optional<bool> failsafe_mode;
+    TranslateClusterWideAnswer(slot.endpoint, s->plan.response(i), s->scope[slot.cluster], out, &f, &failsafe_mode);
     failures_->Record(slot.url.ToString() + slot.path, slot.path, f.kind, f.detail);
+    if (failsafe_mode && s->scope[slot.cluster]) EmitFailsafeEnabled(*s, *s->scope[slot.cluster], *failsafe_mode, out);
+  }
+}
+
+// Native patroni_failsafe_mode_enabled (Patroni's main branch after 4.1.4) is each process's reading of the
+// dynamic configuration (ha.is_failsafe_mode); /patroni does not carry it, so the scope's /config stands in, for
+// each member of that scope this scrape polled, once per member. Failsafe mode exists from Patroni 3.0.0: older
+// members get no sample.
+void PatroniCollector::EmitFailsafeEnabled(const Scrape& s, const std::string& scope, bool enabled, MetricSet* out) {
+  constexpr double kFailsafeSince = 30000;  // 3.0.0
+  // Sorted by member name, not by target: targets sort by their ports, which would make the order of the
+  // samples depend on where the members listen.
+  std::set<std::string> named;
+  for (const auto& [target, who] : s.identity) {
+    if (who.first != scope) continue;
+    const auto version = s.version.find(target);
+    if (version == s.version.end() || version->second < kFailsafeSince) continue;
+    named.insert(who.second);
+  }
+  for (const std::string& name : named) {
+    out->AddGauge("patroni_failsafe_mode_enabled",
+                  "Value is 1 if failsafe_mode is enabled in the scope's dynamic configuration (GET /config), 0 "
+                  "otherwise.",
+                  {{"scope", scope}, {"name", name}}, enabled ? 1 : 0);
   }
 }
 
@@ -271,6 +338,15 @@ void PatroniCollector::EmitHealth(Scrape* s, MetricSet* out) const {
     if (who == s->identity.end()) {
       f = {};
       continue;
+    }
+    // An endpoint newer than the member's Patroni: its generic answer (503) would read as "down"; no sample, and
+    // nothing failed. An unknown version is not assumed new enough.
+    if (slot.since > 0) {
+      const auto version = s->version.find(slot.url.ToString());
+      if (version == s->version.end() || version->second < slot.since) {
+        f = {};
+        continue;
+      }
     }
     if (healthy) {
       out->AddGauge("patroni_health_check",
@@ -293,7 +369,8 @@ std::string PatroniCollector::Finish(Scrape* s, MetricSet* out) {
 
 std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* out) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Scrape s(options_.clusters);
+  Scrape s(options_.clusters,
+           options_.health_view ? HealthRequests(options_.health_max_lag) : std::vector<HealthRequest>{});
   s.now = Clock::now();
   s.remembered = directory_->Snapshot(s.now);
   FetchAll(context, &s);

@@ -14,20 +14,28 @@
 //   3. GET /patroni of members the view lists that round 1 did not ask (discovery), and GET /config and GET
 //      /history once per cluster from the member whose /cluster won (cluster-wide data: never once per member).
 //      No valid /cluster (the DCS is away, and these endpoints would hang too) skips /config and /history.
-//   With the health view on, each /patroni request comes with GETs of Patroni's health endpoints (kHealthChecks)
-//   on the same member, in the same round.
+//   With the health view on, each /patroni request comes with GETs of Patroni's health endpoints (kHealthChecks,
+//   HealthRequests) on the same member, in the same round; the HTTP client keeps at most 2 of one host's
+//   requests in flight, so a member sees them a couple at a time.
 // A member that does not answer costs the others nothing beyond its own timeout. Every failed request is counted
 // (patroni_exporter_request_failures_total{endpoint,reason}) and logged on each change of its reason
 // (request_failures.h). One cluster failing never touches another's metrics.
 //
 // Families of its own:
-//   patroni_up{target}                 1 if GET /patroni of target gave a valid status; for seeds, members the
+//   patroni_up{target,scope}           1 if GET /patroni of target gave a valid status; for seeds, members the
 //                                      latest cluster view lists, and remembered members that answer (a member
 //                                      /cluster no longer lists and whose Patroni is gone gets no sample: scale-in)
-//   patroni_cluster_up{target}         1 if GET /cluster of the seed target gave a valid cluster
+//   patroni_cluster_up{target,scope}   1 if GET /cluster of the seed target gave a valid cluster
+//     `scope` on both: the scope the target's answer named, else the one the member directory remembers for
+//     that REST API (so a target that went down keeps it), else the cluster view's; no `scope` label while none
+//     is known (a seed that never answered since the exporter started).
 //   patroni_cluster_running_primaries{scope}  members this scrape polled whose own /patroni says primary and
 //                                      running: 2 or more is split brain, visible in one scrape
-//   patroni_health_check{scope,name,endpoint}  1 if the endpoint answered 200, 0 if 503 (health view only)
+//   patroni_health_check{scope,name,endpoint}  1 if the endpoint answered 200, 0 if 503 (health view only);
+//                                      `endpoint` is the path asked, with its query ("/replica?lag=1MB"); none for
+//                                      an endpoint older than the member's Patroni version (kHealthChecks)
+//   patroni_failsafe_mode_enabled{scope,name}  failsafe_mode of the scope's GET /config, for each member of the
+//                                      scope this scrape polled whose Patroni (3.0+) has failsafe mode
 // and, through the translate layers: node (node_status_translate.h), cluster (cluster_translate.h), config
 // (dynamic_config_translate.h) and history (history_translate.h) families.
 // Member names (`name`): member_naming.h. Scope of a /cluster without one (Patroni < 3.2): member_naming.h; when
@@ -59,7 +67,10 @@ struct PatroniCollectorOptions {
   bool cluster_view = true;  // export the /cluster families (GET /cluster is still made for discovery and names)
   bool config_view = true;   // GET /config once per cluster
   bool history_view = true;  // GET /history once per cluster
-  bool health_view = false;  // GET the health endpoints of every member polled (7 more requests per member)
+  bool health_view = false;  // GET the health endpoints of every member polled (kHealthChecks: 12 more requests)
+  // With the health view: also the ?lag=MAX_LAG form of /replica, /async and /readiness (3 more requests); empty:
+  // none. ValidHealthMaxLag() must hold.
+  std::string health_max_lag;
   // Add patroni_exporter_request_failures_total to the output (off for a /probe's one-off collector, whose
   // counts would restart at every probe).
   bool export_failure_counter = true;
@@ -82,6 +93,7 @@ class PatroniCollector : public Collector {
   void EmitMembers(Scrape* s, MetricSet* out) const;
   void EmitClusters(Scrape* s, MetricSet* out) const;
   void EmitClusterWide(Scrape* s, MetricSet* out) const;
+  static void EmitFailsafeEnabled(const Scrape& s, const std::string& scope, bool enabled, MetricSet* out);
   void EmitHealth(Scrape* s, MetricSet* out) const;
   std::string Finish(Scrape* s, MetricSet* out);
 

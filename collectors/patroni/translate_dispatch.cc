@@ -48,15 +48,20 @@ std::optional<ClusterView> ReadClusterAnswer(const HttpResponse& response, SlotF
 }
 
 void TranslateClusterWideAnswer(Endpoint endpoint, const HttpResponse& response,
-                                const std::optional<std::string>& scope, MetricSet* out, SlotFailure* failure) {
+                                const std::optional<std::string>& scope, MetricSet* out, SlotFailure* failure,
+                                std::optional<bool>* failsafe_mode) {
   const std::string path = endpoint == Endpoint::kConfig ? "/config" : "/history";
   if (TransportFailed(response, "GET " + path + ": ", failure)) return;
   if (endpoint == Endpoint::kConfig) {
     DynamicConfigParseResult parsed = ParseDynamicConfig(response.body);
     if (!parsed.value) {
       *failure = {"bad_body", "GET /config: " + parsed.error};
-    } else if (scope) {
-      TranslateDynamicConfig(*parsed.value, *scope, out);
+    } else {
+      if (scope) TranslateDynamicConfig(*parsed.value, *scope, out);
+      if (failsafe_mode != nullptr) {
+        const ConfigSetting<bool>& setting = parsed.value->failsafe_mode;
+        *failsafe_mode = setting.absent() ? std::optional<bool>(false) : setting.value;
+      }
     }
     return;
   }

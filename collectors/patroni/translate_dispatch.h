@@ -20,9 +20,11 @@ std::optional<NodeStatus> ReadPatroniAnswer(const HttpResponse& response, const 
 // GET /cluster: the view, or empty and *failure set.
 std::optional<ClusterView> ReadClusterAnswer(const HttpResponse& response, SlotFailure* failure);
 // GET /config or /history (by `endpoint`): its families under `scope` when the scope is known; *failure set when
-// the answer is unusable.
+// the answer is unusable. For a usable /config, *failsafe_mode (when not null) gets its failsafe_mode (false when
+// absent, empty when unreadable).
 void TranslateClusterWideAnswer(Endpoint endpoint, const HttpResponse& response,
-                                const std::optional<std::string>& scope, MetricSet* out, SlotFailure* failure);
+                                const std::optional<std::string>& scope, MetricSet* out, SlotFailure* failure,
+                                std::optional<bool>* failsafe_mode = nullptr);
 // A health endpoint: true for 200, false for 503 (both answers a load balancer acts on); empty otherwise, with
 // *failure set: a 404 is `expected` (a Patroni version without that endpoint), a timeout or any other status is
 // not.

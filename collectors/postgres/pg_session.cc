@@ -9,6 +9,10 @@
 namespace patroni_exporter {
 namespace {
 
+// The longest single wait on the socket. poll() takes an int of milliseconds, and a deadline may be far away
+// (none set: time_point::max()); a scrape's deadline is seconds away, so this never cuts a real one short.
+constexpr std::chrono::milliseconds kMaxSocketWait{60000};
+
 // Waits until the connection's socket is ready for `events` or the deadline passes.
 bool WaitSocket(PGconn* conn, short events, PgSession::Deadline deadline) {
   const int fd = PQsocket(conn);
@@ -16,7 +20,7 @@ bool WaitSocket(PGconn* conn, short events, PgSession::Deadline deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
   pollfd pfd{fd, events, 0};
-  const int timeout = static_cast<int>(std::min<long long>(left.count(), 60000));
+  const int timeout = static_cast<int>(std::min(left, kMaxSocketWait).count());
   return poll(&pfd, 1, timeout) > 0;
 }
 

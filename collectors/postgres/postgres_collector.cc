@@ -21,10 +21,6 @@ std::string Quoted(const std::string& value) {
   return out + "'";
 }
 
-bool SameApi(const std::optional<BaseUrl>& a, const BaseUrl& b) {
-  return a && a->scheme == b.scheme && a->host == b.host && a->port == b.port;
-}
-
 std::string ServerKey(const PgTarget& t) {
   return t.host.empty() ? "local/" + t.scope + "/" + t.name : t.host + ":" + std::to_string(t.port);
 }
@@ -44,7 +40,7 @@ std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
       t.name = seed.HostPort();
       t.patroni_answered = directory.PatroniAnswered(seed);
       for (const DirectoryMember& m : members) {
-        if (!SameApi(m.api_url, seed)) continue;
+        if (!m.api_url || !SameRestApi(*m.api_url, seed)) continue;
         t.scope = m.scope;
         t.name = m.name;
         t.holds_leader_lock = m.holds_leader_lock;
@@ -55,7 +51,7 @@ std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
     for (const DirectoryMember& m : members) {
       if (m.cluster != cluster.name || !m.pg_host || !m.pg_port) continue;
       bool polled = cluster.discovery;
-      for (const BaseUrl& seed : cluster.seeds) polled = polled || SameApi(m.api_url, seed);
+      for (const BaseUrl& seed : cluster.seeds) polled = polled || (m.api_url && SameRestApi(*m.api_url, seed));
       if (!polled) continue;
       PgTarget t{m.scope, m.name, *m.pg_host, *m.pg_port, m.holds_leader_lock, m.patroni_answered};
       if (!seen.insert(ServerKey(t)).second) continue;  // one server, one session

@@ -7,7 +7,9 @@
     hard-coded data source uid or name, no `__inputs`/`${DS_...}` placeholders;
   - every panel has a unique id, a gridPos inside the 24 columns, and (rows apart) a unit in
     fieldConfig.defaults.unit and at least one target with an expression;
-  - the files are exactly what dashboards/build_dashboards.py writes (no hand edits that the generator would lose);
+  - the files are exactly what the monitoring mixin renders (`python3 mixin/render.py`; no hand edits that the
+    mixin would lose);
+  - the overview's alerts table links every alert of rules/*.yml to the runbook_url of its rule;
   - the provisioning examples in dashboards/provisioning/ are YAML with apiVersion 1.
 
 Usage: check_dashboards.py --root REPO
@@ -129,23 +131,45 @@ def main():
         for p in board.get("panels", []):
             check_panel(p)
 
-    # The JSON is what the generator writes.
-    generator = os.path.join(root, "dashboards", "build_dashboards.py")
+    # The JSON is what the mixin renders.
+    render = os.path.join(root, "mixin", "render.py")
     with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run([sys.executable, generator, "--out", tmp], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        r = subprocess.run([sys.executable, render, "--out", tmp], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if r.returncode != 0:
-            fail("build_dashboards.py failed: " + r.stdout.decode())
+            fail("mixin/render.py failed: " + r.stdout.decode())
         else:
-            generated = sorted(os.listdir(tmp))
+            generated = sorted(os.listdir(os.path.join(tmp, "dashboards")))
             committed = sorted(os.path.basename(f) for f in files)
             if generated != committed:
-                fail("build_dashboards.py writes %s, dashboards/ has %s" % (generated, committed))
+                fail("mixin/render.py writes %s, dashboards/ has %s" % (generated, committed))
             for g in generated:
                 committed_path = os.path.join(root, "dashboards", g)
                 if os.path.exists(committed_path):
-                    with open(os.path.join(tmp, g)) as a, open(committed_path) as b:
+                    with open(os.path.join(tmp, "dashboards", g)) as a, open(committed_path) as b:
                         if a.read() != b.read():
-                            fail("dashboards/%s differs from what build_dashboards.py writes: run it and commit" % g)
+                            fail("dashboards/%s differs from what mixin/render.py writes: run it and commit" % g)
+
+    # The alerts table of the overview links every alert of rules/*.yml to the runbook_url its rule carries.
+    runbooks = {}
+    for rf in glob.glob(os.path.join(root, "rules", "*.yml")):
+        with open(rf) as f:
+            for g in yaml.safe_load(f)["groups"]:
+                for r in g["rules"]:
+                    if "alert" in r:
+                        runbooks[r["alert"]] = r["annotations"]["runbook_url"]
+    overview = os.path.join(root, "dashboards", "patroni-cluster-overview.json")
+    with open(overview) as f:
+        tables = [p for p in json.load(f)["panels"] if p.get("title") == "Patroni alerts firing"]
+    if len(tables) != 1:
+        fail("patroni-cluster-overview.json: no single 'Patroni alerts firing' panel")
+    else:
+        expr = tables[0]["targets"][0]["expr"]
+        for alert, url in sorted(runbooks.items()):
+            if 'alertname="%s",' % alert not in expr or '"runbook_url", "%s"' % url not in expr:
+                fail("alerts table: %s is not linked to its runbook %s" % (alert, url))
+        links = {o["matcher"]["options"]: o["properties"][0]["value"][0]["url"] for o in tables[0]["fieldConfig"]["overrides"]}
+        if links.get("alertname") != "${__data.fields.runbook_url}":
+            fail("alerts table: the alertname column does not link to the runbook_url field")
 
     provisioning = sorted(glob.glob(os.path.join(root, "dashboards", "provisioning", "*.yml")))
     if not provisioning:

@@ -12,7 +12,9 @@ After a few scrapes it asserts that
   - every rule evaluates without error (no many-to-many matching on real, duplicated series);
   - no critical or warning alert fires or is pending on the healthy cluster (info ones, such as
     PatroniFailoverOccurred for 15 minutes after another test's switchover, are reported only);
-  - every template variable query of every dashboard returns values, and every panel query is valid and, for at
+  - every template variable query of every dashboard returns values (a group-label variable of the mixin, such as
+    `namespace`, may be empty outside Kubernetes: "All" matches series without the label; job, group labels and
+    instance are queried as "All"), and every panel query is valid and, for at
     least one member of the scope, returns data (a panel whose description says "May be empty" only needs valid
     queries: e.g. firing alerts, or the last failover of a cluster that never failed over).
 Every process it starts is stopped by its PID at the end.
@@ -27,7 +29,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,11 +36,8 @@ import time
 import urllib.parse
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import free_port  # noqa: E402
 
 
 def read_lab_env():
@@ -213,9 +211,14 @@ def main():
         if sorted(members) != sorted(lab["LAB_MEMBER_NAMES"].split()):
             fail("member variable would list %s, the lab has %s" % (members, lab["LAB_MEMBER_NAMES"]))
 
-        def substitute(expr, member):
-            return (expr.replace("${datasource}", "").replace("$__rate_interval", "10s")
+        def substitute(expr, member, board=None):
+            expr = (expr.replace("${datasource}", "").replace("$__rate_interval", "10s")
                     .replace("$scope", scope).replace("$member", member))
+            # The other variables (job, the mixin's group labels, instance) as Grafana's "All": their allValue.
+            for var in sorted((board or {}).get("templating", {}).get("list", []), key=lambda v: -len(v["name"])):
+                if var["name"] not in ("datasource", "scope", "member"):
+                    expr = expr.replace("$" + var["name"], var.get("allValue", ".*"))
+            return expr
 
         panels_total = 0
         for path in sorted(glob.glob(os.path.join(root, "dashboards", "*.json"))):
@@ -229,12 +232,15 @@ def main():
                     fail("%s: variable %s: cannot evaluate %r" % (name, var["name"], var["definition"]))
                     continue
                 vals = json.loads(get(prom.base + "/api/v1/label/%s/values?" % m.group(2) + urllib.parse.urlencode(
-                    {"match[]": substitute(m.group(1), members[0] if members else "")})))["data"]
-                if not vals:
+                    {"match[]": substitute(m.group(1), members[0] if members else "", board)})))["data"]
+                if not vals and "May be empty" in var.get("description", "") and var.get("includeAll"):
+                    print("empty variable (allowed, All matches series without the label): %s: %s"
+                          % (name, var["name"]), flush=True)
+                elif not vals:
                     fail("%s: variable %s returns no values" % (name, var["name"]))
             for ann in board.get("annotations", {}).get("list", []):
                 if ann.get("expr"):
-                    _, err = prom.query(substitute(ann["expr"], members[0]))
+                    _, err = prom.query(substitute(ann["expr"], members[0], board))
                     if err:
                         fail("%s: annotation %r: %s" % (name, ann.get("name"), err))
             stack = list(board["panels"])
@@ -247,7 +253,7 @@ def main():
                 has_data = False
                 for t in panel["targets"]:
                     for member in members:
-                        res, err = prom.query(substitute(t["expr"], member))
+                        res, err = prom.query(substitute(t["expr"], member, board))
                         if err:
                             fail("%s: panel %r target %s: %s" % (name, panel["title"], t["refId"], err))
                             break

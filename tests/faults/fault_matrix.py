@@ -31,7 +31,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exporter_proc import Exporter, parse_logfmt, value  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import Exporter, parse_logfmt, value  # noqa: E402
 from fault_server import FaultServer, default_bodies, dumps, load_fixture, TESTDATA  # noqa: E402
 
 STALLS = ("stall_before_headers", "stall_mid_body", "slow_drip")
@@ -151,7 +152,7 @@ def transport_cases():
     big = text.replace(f'"location":{doc["xlog"]["location"]}', '"location":18446744073709551616', 1)
 
     def big_check(samples):
-        # Printed with 16 significant digits, as prometheus-cpp does (collectors/metric_set.cc).
+        # Printed with 16 significant digits, as prometheus-cpp does (collectors/exposition.cc).
         v = value(samples, "patroni_xlog_location")
         return None if v is not None and abs(v - 2.0**64) / 2.0**64 < 1e-15 else f"patroni_xlog_location is {v}"
 
@@ -169,7 +170,9 @@ TAG_LABELS = ["nofailover", "noloadbalance", "clonefrom", "nosync", "failover_pr
 # Field -> the families whose sample for the member must disappear when the field has the wrong type. A field
 # the table does not name fails the run: a new field in a fixture needs its expectation here.
 DROPS = {
-    "patroni.version": ["patroni_version", "patroni_sync_standby"] + STREAMING,  # version-gated: 0 would be a guess
+    # Version-gated families: 0 (or a sample at all) would be a guess.
+    "patroni.version": ["patroni_version", "patroni_sync_standby", "patroni_failover_priority",
+                        "patroni_failsafe_mode_enabled"] + STREAMING,
     "patroni.name": [],  # the name then comes from /cluster's member whose api_url is this target
     "postmaster_start_time": ["patroni_postmaster_start_time"],
     "server_version": ["patroni_postgres_server_version"] + STREAMING,
@@ -194,7 +197,7 @@ DROPS = {
     "watchdog_failed": ["patroni_watchdog_failed"],
     "scheduled_restart": ["patroni_scheduled_restart_timestamp_seconds"],
     "scheduled_restart.schedule": ["patroni_scheduled_restart_timestamp_seconds"],
-    "tags": [],
+    "tags": ["patroni_failover_priority"],
 }
 for _f in ("usename", "application_name", "client_addr", "state", "sync_state", "sync_priority"):
     DROPS[f"replication[].{_f}"] = []  # rows are parsed but no node family reads them
@@ -205,7 +208,8 @@ BLANKS = {
     "tags": [("patroni_node_tags_info", t) for t in TAG_LABELS],
 }
 for _t in TAG_LABELS:
-    DROPS[f"tags.{_t}"] = []
+    # patroni_failover_priority is computed from these two tags (0 with nofailover, else the priority).
+    DROPS[f"tags.{_t}"] = ["patroni_failover_priority"] if _t in ("nofailover", "failover_priority") else []
     BLANKS[f"tags.{_t}"] = [("patroni_node_tags_info", _t)]
 
 

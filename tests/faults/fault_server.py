@@ -10,7 +10,7 @@ Every request's method and path is recorded (`requests`), whatever the behaviour
 exporter only ever sends GET. The listening socket can be closed and reopened on the same port
 (`stop_listening`/`start_listening`): connection refused, then a target that comes up.
 
-Used by tests/faults/fault_matrix.py, tests/faults/lifecycle.py and bench/soak.py. Run alone for manual poking:
+Used by tests/faults/fault_matrix.py, tests/faults/lifecycle.py, tests/e2e/e2e_golden.py and bench/soak.py. Run alone for manual poking:
     tests/faults/fault_server.py --port 18008 --fault /patroni=stall_headers
 """
 import argparse

@@ -20,7 +20,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exporter_proc import Exporter, free_port, parse_logfmt, value  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import Exporter, free_port, parse_logfmt, value  # noqa: E402
 from fault_server import FaultServer, default_bodies  # noqa: E402
 
 EXIT_LIMIT = 2.0  # seconds from the signal to the process gone

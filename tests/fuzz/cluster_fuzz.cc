@@ -1,6 +1,7 @@
 // Fuzz target: ParseCluster (GET /cluster) -> TranslateCluster -> SerializeText.
 // Seeds: tests/testdata/patroni/cluster_*.json (targets.txt). Properties: parse never throws or crashes; what it
 // accepts translates to one patroni_cluster_members sample per kept member, and the exposition is valid UTF-8.
+#include "collectors/exposition.h"
 #include "collectors/metric_set.h"
 #include "collectors/patroni/cluster_parse.h"
 #include "collectors/patroni/cluster_translate.h"

@@ -1,6 +1,7 @@
 // Fuzz target: ParseDynamicConfig (GET /config) -> TranslateDynamicConfig -> SerializeText.
 // Seeds: tests/testdata/patroni/config_*.json (targets.txt). Properties: parse never throws or crashes; what it
 // accepts translates, and the exposition is valid UTF-8 (parameter values become label values).
+#include "collectors/exposition.h"
 #include "collectors/metric_set.h"
 #include "collectors/patroni/dynamic_config_parse.h"
 #include "collectors/patroni/dynamic_config_translate.h"

@@ -1,6 +1,7 @@
 // Fuzz target: the value parsers of flags and request headers: ParseDuration (--patroni.timeout and other
 // durations), ToCivetwebPorts (--web.listen-address) and ScrapeDeadline (X-Prometheus-Scrape-Timeout-Seconds).
-// Seeds: hand-made (seeds/flag_values/). Properties: never crashes; a duration is never negative; listen
+// Seeds: hand-made (seeds/flag_values/). Properties: never crashes; a duration is never negative, comes without
+// an error and reads back from its formatted form, a refused one has a reason; listen
 // addresses are refused with a reason or give a non-empty port spec; a deadline is not before `now` and at most an
 // hour later, whatever the header says.
 #include <chrono>
@@ -14,8 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace patroni_exporter;
   const std::string text(fuzz::AsView(data, size));
 
-  const std::optional<std::chrono::milliseconds> duration = ParseDuration(text);
-  if (duration) FUZZ_CHECK(duration->count() >= 0);
+  std::string reason;
+  const std::optional<std::chrono::milliseconds> duration = ParseDuration(text, &reason);
+  if (duration) {
+    FUZZ_CHECK(duration->count() >= 0);
+    FUZZ_CHECK(reason.empty());
+    FUZZ_CHECK(ParseDuration(FormatDuration(*duration)) == duration);
+  } else {
+    FUZZ_CHECK(!reason.empty());
+  }
 
   std::string error;
   const std::optional<std::string> ports = ToCivetwebPorts(text, &error);

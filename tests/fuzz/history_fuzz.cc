@@ -1,6 +1,7 @@
 // Fuzz target: ParseHistory (GET /history) -> TranslateHistory -> SerializeText.
 // Seeds: tests/testdata/patroni/history_*.json (targets.txt). Properties: parse never throws or crashes; what it
 // accepts translates, and the exposition is valid UTF-8 (the reason is cut on a character boundary).
+#include "collectors/exposition.h"
 #include "collectors/metric_set.h"
 #include "collectors/patroni/history_parse.h"
 #include "collectors/patroni/history_translate.h"

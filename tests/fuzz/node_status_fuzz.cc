@@ -1,6 +1,7 @@
 // Fuzz target: ParseNodeStatus (GET /patroni) -> TranslateNodeStatus (both master modes) -> SerializeText.
 // Seeds: tests/testdata/patroni/patroni_*.json (targets.txt). Properties: parse never throws or crashes; what it
 // accepts translates, and the exposition is valid UTF-8.
+#include "collectors/exposition.h"
 #include "collectors/metric_set.h"
 #include "collectors/patroni/node_status_parse.h"
 #include "collectors/patroni/node_status_translate.h"

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/exposition.h"
 #include "collectors/json_util.h"
 #include "collectors/metric_set.h"
 #include "collectors/postgres/pg_rows.h"

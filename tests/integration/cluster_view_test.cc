@@ -5,8 +5,10 @@
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <thread>
 
@@ -101,12 +103,24 @@ TEST_F(ClusterViewTest, OneSeedShowsTheWholeClusterLikePatronictl) {
     // once its walreceiver streams (a moment after a restart it still says `running`, seen on 4.0.7: waited for),
     // which still counts as PostgreSQL state 5 (running).
     const std::string state = role != "leader" && LabPatroniVersion(lab_) >= 30004 ? "streaming" : "running";
-    EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& t) {
-      return Find(t, "patroni_cluster_member_state", {"member=\"" + m + "\"", "state=\"" + state + "\""}) == 1 &&
-             Find(t, "patroni_cluster_member_postgres_state", {"member=\"" + m + "\""}) == 5;
-    })) << "state " << state;
+    EXPECT_TRUE(WaitFor(*exporter, seconds(30),
+                        [&](const std::string& t) {
+                          return Find(t, "patroni_cluster_member_state",
+                                      {"member=\"" + m + "\"", "state=\"" + state + "\""}) == 1 &&
+                                 Find(t, "patroni_cluster_member_postgres_state", {"member=\"" + m + "\""}) == 5;
+                        }))
+        << "state " << state;
     // Discovered from /cluster: each member's own node families, under its own name.
     EXPECT_EQ(Find(text, "patroni_primary", {scope_, "name=\"" + m + "\""}), role == "leader" ? 1 : 0);
+    // Patroni's newest families (main after 4.1.4), computed where the data is: the lab sets no tags, so the
+    // priority is the default 1 from 3.2 on (none on 3.0.2); failsafe_mode is off in the lab's /config.
+    const std::string name = "name=\"" + m + "\"";
+    if (LabPatroniVersion(lab_) >= 30200) {
+      EXPECT_EQ(Find(text, "patroni_failover_priority", {scope_, name}), 1);
+    } else {
+      EXPECT_FALSE(Find(text, "patroni_failover_priority", {scope_, name}));
+    }
+    EXPECT_EQ(Find(text, "patroni_failsafe_mode_enabled", {scope_, name}), 0);
     if (role != "leader") {
       EXPECT_TRUE(Find(text, "patroni_cluster_member_lag_bytes", {"member=\"" + m + "\""}));
       EXPECT_EQ(Find(text, "patroni_cluster_member_lag_unknown", {"member=\"" + m + "\"", "kind=\"lag\""}), 0);
@@ -148,16 +162,77 @@ TEST_F(ClusterViewTest, ConfigFollowsEditConfig) {
 }
 
 TEST_F(ClusterViewTest, HealthViewMatchesTheRoles) {
-  auto exporter = StartFromOneSeed({"--collector.health"});
+  auto exporter = StartFromOneSeed({"--collector.health", "--collector.health.max-lag", "16MB"});
   ASSERT_TRUE(Healthy(*exporter));
-  const std::string text = exporter->Get("/metrics");
+  // Both lab versions: asynchronous replication, no standby cluster, replicas far below 16 MB behind.
+  const bool v4 = lab_["LAB_PATRONI"] == "4";
+  std::string text;
+  // A replica's lag in the DCS trails its Patroni by up to loop_wait: wait until /replica?lag= agrees.
+  ASSERT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& t) {
+    text = t;
+    const std::string leader = LeaderOf(t);
+    int ok = 0;
+    for (const std::string& n : names_) {
+      ok += Find(t, "patroni_health_check", {"name=\"" + n + "\"", "endpoint=\"/replica?lag=16MB\""}) ==
+            (n == leader ? 0 : 1);
+    }
+    return !leader.empty() && ok == 3;
+  }));
   const std::string leader = LeaderOf(text);
   for (const std::string& n : names_) {
     const std::string name = "name=\"" + n + "\"";
-    EXPECT_EQ(Find(text, "patroni_health_check", {name, "endpoint=\"/primary\""}), n == leader ? 1 : 0) << n;
-    EXPECT_EQ(Find(text, "patroni_health_check", {name, "endpoint=\"/replica\""}), n == leader ? 0 : 1) << n;
-    EXPECT_EQ(Find(text, "patroni_health_check", {name, "endpoint=\"/liveness\""}), 1) << n;
+    const double primary = n == leader ? 1 : 0;
+    const auto check = [&](const std::string& endpoint) {
+      return Find(text, "patroni_health_check", {name, "endpoint=\"" + endpoint + "\""});
+    };
+    EXPECT_EQ(check("/primary"), primary) << n;
+    EXPECT_EQ(check("/replica"), 1 - primary) << n;
+    EXPECT_EQ(check("/liveness"), 1) << n;
+    EXPECT_EQ(check("/leader"), primary) << n;
+    EXPECT_EQ(check("/standby-leader"), 0) << n;        // not a standby cluster
+    EXPECT_EQ(check("/read-only-sync"), primary) << n;  // no synchronous standby: only the primary
+    EXPECT_EQ(check("/health"), 1) << n;                // PostgreSQL runs
+    EXPECT_EQ(check("/async"), 1 - primary) << n;
+    EXPECT_EQ(check("/async?lag=16MB"), 1 - primary) << n;
+    EXPECT_EQ(check("/replica?lag=16MB"), 1 - primary) << n;
+    // /quorum: 4.0+ answers it (0: not in quorum mode); 3.0.2 would answer its generic 503, so no sample.
+    if (v4) {
+      EXPECT_EQ(check("/quorum"), 0) << n;
+    } else {
+      EXPECT_FALSE(check("/quorum")) << n;
+    }
+    EXPECT_FALSE(check("/readiness?lag=16MB")) << n;  // ?lag= on /readiness is 4.1+: neither lab version
   }
+}
+
+TEST_F(ClusterViewTest, ScheduledSwitchoverExportsFromAndTo) {
+  auto exporter = StartFromOneSeed();
+  ASSERT_TRUE(Healthy(*exporter));
+  const std::string leader = LeaderOf(exporter->Get("/metrics"));
+  ASSERT_FALSE(leader.empty());
+  const std::string candidate = leader == names_[1] ? names_[2] : names_[1];
+  const std::string scope = lab_["LAB_SCOPE"];
+  // Two hours ahead: it never runs; flushed below.
+  const std::string at = RunCommand("date -u -d '+2 hour' +%Y-%m-%dT%H:%M:%S+00:00");
+  const std::string when = at.substr(0, at.find('\n'));
+  Lab("patronictl switchover --leader " + leader + " --candidate " + candidate + " --scheduled " + when + " --force " +
+      scope);
+  const std::string info = "patroni_cluster_scheduled_switchover_info";
+  EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& text) {
+    return Find(text, info, {scope_, "from=\"" + leader + "\"", "to=\"" + candidate + "\""}) == 1 &&
+           Find(text, "patroni_cluster_scheduled_switchover_timestamp_seconds", {scope_}).has_value();
+  }));
+  // Without a candidate Patroni picks one: `to` is not sent, the label is empty.
+  Lab("patronictl flush " + scope + " switchover --force");
+  Lab("patronictl switchover --leader " + leader + " --scheduled " + when + " --force " + scope);
+  EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& text) {
+    return Find(text, info, {scope_, "from=\"" + leader + "\"", "to=\"\""}) == 1;
+  }));
+  Lab("patronictl flush " + scope + " switchover --force");
+  EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& text) {
+    return !Find(text, info, {scope_}).has_value() && Find(text, "patroni_cluster_members", {scope_}) == 3;
+  }));
+  EXPECT_EQ(LeaderOf(exporter->Get("/metrics")), leader);  // nothing ran
 }
 
 TEST_F(ClusterViewTest, ProbeServesAllowedTargetsOnly) {
@@ -256,14 +331,45 @@ TEST_F(ClusterViewTest, StoppedMemberGoesDownAndComesBack) {
   while (names_[k] == leader || k == 0) ++k;  // a replica that is not the seed
   const std::string victim = names_[k];
   Lab("kill-patroni " + victim);
+  // Down, it keeps the scope it answered with (PatroniExporterTargetDown carries it).
   EXPECT_TRUE(WaitFor(*exporter, seconds(30), [&](const std::string& text) {
-    return Find(text, "patroni_up", {"target=\"" + urls_[k] + "\""}) == 0;
+    return Find(text, "patroni_up", {"target=\"" + urls_[k] + "\"", scope_}) == 0;
   }));
   Lab("start-patroni " + victim);
   EXPECT_TRUE(WaitFor(*exporter, seconds(60), [&](const std::string& text) {
     return Find(text, "patroni_up", {"target=\"" + urls_[k] + "\""}) == 1 &&
            Find(text, "patroni_replica", {"name=\"" + victim + "\""}) == 1;
   }));
+  EXPECT_TRUE(Healthy(*exporter));
+}
+
+// What PatroniMemberDisappeared tells a planned scale-in by: a Patroni stopped cleanly (SIGTERM, what systemctl
+// stop sends) publishes the state "stopped" until its member key expires, and only then leaves /cluster; a
+// killed one (above) stays "running"/"streaming" until it leaves.
+TEST_F(ClusterViewTest, CleanlyStoppedMemberShowsStoppedBeforeItLeavesTheCluster) {
+  auto exporter = StartFromOneSeed();
+  ASSERT_TRUE(Healthy(*exporter));
+  const std::string leader = LeaderOf(exporter->Get("/metrics"));
+  std::size_t k = 0;
+  while (names_[k] == leader || k == 0) ++k;  // a replica that is not the seed
+  const std::string victim = names_[k];
+  const std::string member = "member=\"" + victim + "\"";
+  const std::string pid_text = RunCommand("head -n1 " + lab_["LAB_DIR"] + "/" + victim + "/patroni.pid");
+  const int pid = std::atoi(pid_text.c_str());
+  ASSERT_GT(pid, 1);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);  // the lab's own Patroni, by its tracked PID
+  bool stopped = false;
+  const bool left = WaitFor(
+      *exporter, seconds(90),
+      [&](const std::string& text) { return Find(text, "patroni_cluster_members", {scope_}) == 2; },
+      [&](const std::string& text) {
+        stopped |= Find(text, "patroni_cluster_member_state", {scope_, member, "state=\"stopped\""}) == 1;
+      });
+  EXPECT_TRUE(stopped) << victim << " left /cluster without showing state stopped";
+  EXPECT_TRUE(left) << victim << " still listed";
+  // Gone from /cluster and not answering: no up sample (a scale-in pages nobody through TargetDown).
+  EXPECT_FALSE(Find(exporter->Get("/metrics"), "patroni_up", {"target=\"" + urls_[k] + "\""}));
+  Lab("start-patroni " + victim);
   EXPECT_TRUE(Healthy(*exporter));
 }
 

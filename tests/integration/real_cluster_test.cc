@@ -179,8 +179,8 @@ TEST_F(RealClusterTest, NodeFamiliesMatchEveryMembersOwnMetrics) {
     const std::string name = "name=\"" + names_[i] + "\"";
     SCOPED_TRACE(name);
     EXPECT_GE(samples.size(), 20u) << native.body;
-    EXPECT_EQ(samples.count("patroni_master"), version_ >= 40000 ? 0u : 1u);  // removed in 4.0.0
-    EXPECT_EQ(samples.count("patroni_quorum_standby"), version_ >= 40000 ? 1u : 0u);  // added in 4.0.0
+    EXPECT_EQ(samples.count("patroni_master"), version_ >= 40000 ? 0u : 1u);              // removed in 4.0.0
+    EXPECT_EQ(samples.count("patroni_quorum_standby"), version_ >= 40000 ? 1u : 0u);      // added in 4.0.0
     EXPECT_EQ(samples.count("patroni_postgres_streaming"), version_ >= 30004 ? 1u : 0u);  // added in 3.0.4
     for (const auto& [family, value] : samples) {
       if (family == "patroni_master") continue;  // opt-in (--collector.node.legacy-master)

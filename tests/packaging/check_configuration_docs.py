@@ -6,6 +6,8 @@
   (`true`/`false` for switches);
 - config-file keys: the rows of kind `config file` are exactly the keys exporter/config.cc accepts (its
   CheckKeys(...) sets, each mapped to its place in the file);
+- value types and variables: the value word of a flag's row (`--patroni.timeout DURATION`) is the type --help
+  shows, and --help names each flag's variable PATRONI_EXPORTER_<NAME> (the rule the doc states);
 - environment: every variable the sources read with getenv() has a row, and so do PGPASSWORD and PGPASSFILE
   (read by libpq);
 - the Debian package: every variable packaging/patroni_exporter.default sets (or shows commented out) has a
@@ -17,6 +19,7 @@ import argparse
 import glob
 import os
 import re
+import subprocess
 import sys
 
 import pkgtest
@@ -42,6 +45,31 @@ def table_rows(doc):
 def expand(flag):
     m = re.fullmatch(r"--\[no-\](.+)", flag)
     return [f"--{m.group(1)}", f"--no-{m.group(1)}"] if m else [flag]
+
+
+def help_types_and_variables(exporter):
+    """{flag: (value type or None, Env: variable or None)} from `exporter --help`."""
+    out = subprocess.run([exporter, "--help"], check=True, capture_output=True, text=True, timeout=10).stdout
+    flags = {}
+    for line in out.splitlines():
+        m = re.match(r"^  (--[a-z][a-z.\-]*)(?:,[^ ]*)?(?: ([A-Z]+)(?:=\S*)?)?(?: \.\.\.)?(?: \(Env:(\w+)\))?", line)
+        if m:
+            flags[m.group(1)] = (m.group(2), m.group(3))
+    return flags
+
+
+def doc_value_words(doc):
+    """{flag: value word or None} of the flag rows: `--patroni.timeout DURATION` -> DURATION."""
+    words = {}
+    for line in open(doc, encoding="utf-8"):
+        if not line.startswith("| `--"):
+            continue
+        first = line.strip().strip("|").split("|")[0]
+        for name in re.findall(r"`([^`]+)`", first):
+            parts = name.split()
+            for flag in expand(parts[0]):
+                words[flag] = parts[1] if len(parts) > 1 else None
+    return words
 
 
 def config_keys(config_cc):
@@ -90,6 +118,18 @@ def main():
         if default and flag in documented and not flag.startswith("--no-"):
             f.check(f"`{default}`" in documented[flag],
                     f"{flag}: --help says the default is {default}, {args.doc} says {documented[flag]!r}")
+
+    types = help_types_and_variables(args.exporter)
+    words = doc_value_words(args.doc)
+    for flag, (type_name, variable) in sorted(types.items()):
+        if flag in ("--help", "--version"):
+            continue
+        f.check(type_name != "TEXT", f"{flag}: --help shows the value as TEXT (give it a type_name)")
+        if flag in words:
+            f.check(words[flag] == type_name,
+                    f"{flag}: --help shows the value as {type_name}, {args.doc} as {words[flag]}")
+        expected = "PATRONI_EXPORTER_" + re.sub(r"[.\-]", "_", flag.lstrip("-")).upper()
+        f.check(variable == expected, f"{flag}: --help names the variable {variable}, expected {expected}")
 
     keys, unknown = config_keys(os.path.join(args.root, "exporter", "config.cc"))
     for var in unknown:

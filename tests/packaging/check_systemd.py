@@ -2,8 +2,11 @@
 """Static checks of the Debian package's systemd unit and /etc/default file, against the built binary.
 
   check_systemd.py unit --unit packaging/patroni_exporter.service --exporter build/patroni_exporter
-      the hardening the package promises, flags that exist, `systemd-analyze verify` (no warning at all) and
-      `systemd-analyze security --offline` under a threshold, where systemd-analyze is installed
+                   [--socket packaging/patroni_exporter.socket]
+      the hardening the package promises, flags that exist, ExecReload= sending SIGHUP (which rereads
+      --web.config.file), `systemd-analyze verify` (no warning at all) and `systemd-analyze security --offline`
+      under a threshold, where systemd-analyze is installed; the socket unit: one IPv4 ListenStream= on the
+      exporter's default port, Accept=no, verified together with the service
   check_systemd.py env --unit ... --default packaging/patroni_exporter.default --exporter build/patroni_exporter
       the file parses as systemd reads it, ARGS and the examples use real flags, and the exporter starts with
       the default settings, expanded exactly as ExecStart= would, and answers /-/healthy
@@ -47,8 +50,11 @@ def check_unit(args, failures):
     families = set(service.get("RestrictAddressFamilies", "").split())
     failures.check(families == ADDRESS_FAMILIES,
                    f"RestrictAddressFamilies={' '.join(sorted(ADDRESS_FAMILIES))} expected, found {families}")
-    failures.check("ExecReload" not in service,
-                   "ExecReload= set, but the exporter has no reload (it reads flags and files once at start)")
+    failures.check(service.get("ExecReload") == "/bin/kill -HUP $MAINPID",
+                   f"ExecReload=/bin/kill -HUP $MAINPID expected (SIGHUP rereads --web.config.file), found "
+                   f"{service.get('ExecReload')!r}")
+    if args.socket:
+        check_socket(args, failures, known_flags=pkgtest.help_flags(args.exporter))
     wanted_by = dict(sections.get("Install", [])).get("WantedBy")
     failures.check(wanted_by == "multi-user.target", f"[Install] WantedBy=multi-user.target, found {wanted_by!r}")
     exec_words = pkgtest.expand_exec(service.get("ExecStart", ""), {})
@@ -69,7 +75,10 @@ def check_unit(args, failures):
         text = open(args.unit, encoding="utf-8").read()
         open(copy, "w", encoding="utf-8").write(
             text.replace("ExecStart=/usr/bin/patroni_exporter", f"ExecStart={os.path.abspath(args.exporter)}"))
-        verify = subprocess.run([analyze, "verify", "--man=no", copy], capture_output=True, text=True, timeout=60)
+        units = [copy]
+        if args.socket:  # verified beside its service, as installed
+            units.append(shutil.copy(args.socket, tmp))
+        verify = subprocess.run([analyze, "verify", "--man=no", *units], capture_output=True, text=True, timeout=60)
         output = (verify.stdout + verify.stderr).strip()
         failures.check(verify.returncode == 0 and not output,
                        f"systemd-analyze verify: exit {verify.returncode}, output:\n{output}")
@@ -80,6 +89,24 @@ def check_unit(args, failures):
         failures.check(security.returncode == 0,
                        f"systemd-analyze security: exposure above {EXPOSURE_THRESHOLD / 10}:\n{security.stdout}"
                        f"{security.stderr}")
+
+
+def check_socket(args, failures, known_flags):
+    sections = pkgtest.read_unit(args.socket)
+    socket = dict(sections.get("Socket", []))
+    listen = [v for k, v in sections.get("Socket", []) if k == "ListenStream"]
+    failures.check(len(listen) == 1, f"{args.socket}: one ListenStream= expected, found {listen}")
+    # IPv4 only: a bare port is an IPv6 (dual-stack) socket, which Debian 12's CivetWeb cannot serve.
+    default_port = (known_flags.get("--web.listen-address") or ":9547").rsplit(":", 1)[1]
+    failures.check(listen == [f"0.0.0.0:{default_port}"],
+                   f"{args.socket}: ListenStream=0.0.0.0:{default_port} (IPv4, the default port) expected, found {listen}")
+    failures.check(socket.get("Accept", "no") == "no", f"{args.socket}: Accept=no expected")
+    failures.check("--web.systemd-socket" in known_flags, "the exporter has no --web.systemd-socket")
+    failures.check(os.path.splitext(os.path.basename(args.socket))[0] ==
+                   os.path.splitext(os.path.basename(args.unit))[0],
+                   f"{args.socket} does not activate {args.unit} (names differ)")
+    wanted_by = dict(sections.get("Install", [])).get("WantedBy")
+    failures.check(wanted_by == "sockets.target", f"{args.socket}: WantedBy=sockets.target, found {wanted_by!r}")
 
 
 def check_env(args, failures):
@@ -123,6 +150,7 @@ def main():
     parser.add_argument("check", choices=["unit", "env"])
     parser.add_argument("--unit", required=True)
     parser.add_argument("--default")
+    parser.add_argument("--socket")
     parser.add_argument("--exporter", required=True)
     parser.add_argument("--systemd-analyze")
     args = parser.parse_args()

@@ -102,7 +102,8 @@ apt-get check -q >/dev/null 2>&1 || fail "apt-get check: broken dependencies aft
 say "installed with apt-get in $(elapsed)"
 
 dpkg -L patroni-exporter >"$work/files"
-expected=(/usr/bin/patroni_exporter /usr/lib/systemd/system/patroni_exporter.service /etc/default/patroni_exporter
+expected=(/usr/bin/patroni_exporter /usr/lib/systemd/system/patroni_exporter.service
+          /usr/lib/systemd/system/patroni_exporter.socket /etc/default/patroni_exporter
           /usr/share/doc/patroni-exporter/README.md /usr/share/doc/patroni-exporter/CHANGELOG.md
           /usr/share/doc/patroni-exporter/configuration.md)
 for f in "$source_dir"/rules/*.yml; do expected+=("/usr/share/patroni_exporter/rules/$(basename "$f")"); done
@@ -125,7 +126,8 @@ getent group patroni_exporter >/dev/null || fail "no group patroni_exporter"
 say "system user patroni_exporter (uid $uid)"
 
 if command -v systemd-analyze >/dev/null; then
-  verify=$(systemd-analyze verify --man=no /usr/lib/systemd/system/patroni_exporter.service 2>&1) \
+  verify=$(systemd-analyze verify --man=no /usr/lib/systemd/system/patroni_exporter.service \
+    /usr/lib/systemd/system/patroni_exporter.socket 2>&1) \
     || fail "systemd-analyze verify: $verify"
   [ -z "$verify" ] || fail "systemd-analyze verify warns: $verify"
   say "systemd-analyze verify: clean"
@@ -135,6 +137,9 @@ fi
 # Enabled by postinst (deb-systemd-helper), as dh_installsystemd would: started at boot where systemd runs.
 [ -L /etc/systemd/system/multi-user.target.wants/patroni_exporter.service ] \
   || fail "the unit is not enabled after install"
+# The socket unit is opt-in: it needs --web.systemd-socket in ARGS.
+[ ! -e /etc/systemd/system/sockets.target.wants/patroni_exporter.socket ] \
+  || fail "patroni_exporter.socket is enabled after install (it must be opt-in)"
 
 # --- Run it the way the unit does -------------------------------------------------------------------------
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

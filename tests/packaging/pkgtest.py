@@ -1,14 +1,16 @@
 """Helpers shared by the packaging checks: --help parsing, systemd's EnvironmentFile and ExecStart rules, and a
 short-lived exporter on a free 127.0.0.1 port (always stopped by its own PID)."""
-import contextlib
+import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import free_port  # noqa: E402,F401 (also pkgtest.free_port for the checks)
 
 
 class Failures:
@@ -46,7 +48,7 @@ def help_flags(exporter):
         m = re.match(r"^([^\s{=]+)(\{[^}]*\})?(?:=(\S+))?", first)
         names, default = m.group(1), m.group(3)
         if default is None and len(line.split()) > 1:
-            # "--patroni.timeout TEXT=5s": the default follows the value type.
+            # "--patroni.timeout DURATION=5s": the default follows the value type.
             m2 = re.match(r"^[A-Z]+=(\S+)", line.split()[1])
             if m2:
                 default = m2.group(1)
@@ -138,12 +140,6 @@ def expand_exec(command, env):
         else:
             words.append(re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda v: env.get(v.group(1), ""), word))
     return words
-
-
-def free_port():
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_get(url, timeout=5):

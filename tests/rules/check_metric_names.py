@@ -22,14 +22,13 @@ import http.server
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 
 import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import Exporter, free_port  # noqa: E402
 
 PROMETHEUS_NAMES = {"ALERTS", "ALERTS_FOR_STATE", "up"}
 # Emitted only by a live PostgreSQL (an age against now(), absent from the captured fixtures).
@@ -143,12 +142,6 @@ def golden_names(root):
     return names
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def exporter_names(root, binary):
     """Families the real binary emits against a fake Patroni (fixture JSON) plus a dead second target."""
     fixtures = os.path.join(root, "tests", "testdata", "patroni")
@@ -178,40 +171,28 @@ def exporter_names(root, binary):
 
     fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=fake.serve_forever, daemon=True).start()
-    port = free_port()
     dead = free_port()   # nothing listens there
     dead_pg = free_port()   # nor there: the PostgreSQL collector reports patroni_pg_up 0 for the member
-    proc = subprocess.Popen([binary, "--patroni.url", "http://127.0.0.1:%d" % fake.server_address[1],
-                             "--patroni.url", "http://127.0.0.1:%d" % dead, "--patroni.discovery", "off",
-                             "--patroni.timeout", "2s", "--web.listen-address", "127.0.0.1:%d" % port,
-                             "--postgres.dsn-template", "host=127.0.0.1 port=%d user=patroni_exporter "
-                             "dbname=postgres sslmode=disable connect_timeout=2" % dead_pg,
-                             "--log.level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    exporter = Exporter(binary, ["--patroni.url", "http://127.0.0.1:%d" % fake.server_address[1],
+                                 "--patroni.url", "http://127.0.0.1:%d" % dead, "--patroni.discovery", "off",
+                                 "--patroni.timeout", "2s",
+                                 "--postgres.dsn-template", "host=127.0.0.1 port=%d user=patroni_exporter "
+                                 "dbname=postgres sslmode=disable connect_timeout=2" % dead_pg,
+                                 "--log.level", "error"])
     try:
-        text = None
-        deadline = time.time() + 15
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
-                    text = r.read().decode()
-                break
-            except OSError:
-                time.sleep(0.1)
-        if text is None:
-            sys.exit("the exporter did not serve /metrics: %s" % (proc.stderr.read().decode() if proc.poll()
-                                                                   is not None else "timeout"))
+        exporter.wait_ready(15)
+        status, text, _ = exporter.get("/metrics", timeout=15)
+        if status != 200:
+            raise RuntimeError("GET /metrics answered %d" % status)
+    except (OSError, RuntimeError) as e:
+        exporter.stop()
+        sys.exit("the exporter did not serve /metrics: %s\n%s" % (e, exporter.log_text()))
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        rc, _ = exporter.stop()
         fake.shutdown()
     # Anything but 0 on SIGTERM is a crash or a sanitizer report (a sanitizer build reports leaks at exit).
-    if proc.returncode != 0:
-        sys.exit("the exporter exited with %d: %s" % (proc.returncode, proc.stderr.read().decode()))
+    if rc != 0:
+        sys.exit("the exporter exited with %d: %s" % (rc, exporter.log_text()))
     return {re.match(r"[A-Za-z_:][A-Za-z0-9_:]*", l).group(0) for l in text.splitlines()
             if l.strip() and not l.startswith("#")}
 

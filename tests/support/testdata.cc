@@ -1,7 +1,6 @@
 #include "tests/support/testdata.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -38,11 +37,6 @@ std::vector<std::string> ListTestdata(const std::string& dir, const std::string&
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-bool UpdateGoldens() {
-  const char* value = std::getenv("UPDATE_GOLDEN");
-  return value != nullptr && std::string(value) == "1";
 }
 
 }  // namespace patroni_exporter::testing

@@ -1,4 +1,4 @@
-// Test data access: files under tests/testdata/, and golden-file comparison.
+// Test data access: files under tests/testdata/ (golden files: tests/support/golden.h).
 #pragma once
 
 #include <string>
@@ -13,7 +13,5 @@ std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 // File names (not paths) in tests/testdata/<dir> starting with `prefix` and ending with `suffix`, sorted.
 std::vector<std::string> ListTestdata(const std::string& dir, const std::string& prefix, const std::string& suffix);
-// True when UPDATE_GOLDEN=1: golden tests rewrite their files instead of comparing (review the diff).
-bool UpdateGoldens();
 
 }  // namespace patroni_exporter::testing

@@ -9,8 +9,10 @@
 
 #include <map>
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/cluster_parse.h"
 #include "collectors/patroni/cluster_translate.h"
+#include "tests/support/golden.h"
 #include "tests/support/testdata.h"
 
 namespace patroni_exporter {
@@ -23,14 +25,6 @@ using testing::TestdataPath;
 constexpr const char* kDefaultScope = "demo";
 
 std::string Stem(const std::string& json_name) { return json_name.substr(0, json_name.size() - 5); }
-
-std::string TestName(const std::string& stem) {
-  std::string name = stem;
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
 
 ClusterView Load(const std::string& json_name) {
   ClusterParseResult parsed = ParseCluster(ReadFile(TestdataPath("patroni/" + json_name)));
@@ -52,12 +46,7 @@ class ClusterGoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ClusterGoldenTest, MatchesReviewedExposition) {
   const std::string text = SerializeText(Translate(Load(GetParam())).families());
-  const std::string golden_path = TestdataPath("patroni/" + Stem(GetParam()) + ".prom");
-  if (testing::UpdateGoldens()) {
-    testing::WriteFile(golden_path, text);
-    GTEST_SKIP() << "rewrote " << golden_path;
-  }
-  EXPECT_EQ(text, ReadFile(golden_path)) << "golden " << golden_path << " differs; UPDATE_GOLDEN=1 rewrites it";
+  testing::CompareWithGolden(text, TestdataPath("patroni/" + Stem(GetParam()) + ".prom"));
 }
 
 const prometheus::MetricFamily* FindFamily(const MetricSet& set, const std::string& name) {
@@ -98,7 +87,7 @@ TEST_P(ClusterGoldenTest, EveryMemberHasExactlyOneRoleAndOneState) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ClusterGoldenTest, ::testing::ValuesIn(kFixtures),
-                         [](const auto& param_info) { return TestName(Stem(param_info.param)); });
+                         [](const auto& param_info) { return testing::FixtureTestName(param_info.param); });
 
 TEST(ClusterGoldenTest, EveryGoldenHasAFixture) {
   ASSERT_GE(kFixtures.size(), 15u);

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/dynamic_config_parse.h"
 #include "collectors/patroni/dynamic_config_translate.h"
 #include "collectors/patroni/history_parse.h"
 #include "collectors/patroni/history_translate.h"
+#include "tests/support/golden.h"
 #include "tests/support/testdata.h"
 
 namespace patroni_exporter {
@@ -33,14 +35,6 @@ std::string ScopeFor(const std::string& stem) {
   if (stem.ends_with("_v3.0.2") || stem.ends_with("_v4.0.7")) return "demo";
   if (stem == "config_standby-cluster_v4.1.0") return "batman-dr";
   return kScope;
-}
-
-std::string TestName(const std::string& json_name) {
-  std::string name = Stem(json_name);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
 }
 
 std::string RenderFixture(const std::string& json_name) {
@@ -70,16 +64,11 @@ class ConfigHistoryGoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ConfigHistoryGoldenTest, MatchesReviewedExposition) {
   const std::string text = RenderFixture(GetParam());
-  const std::string golden_path = TestdataPath("patroni/" + Stem(GetParam()) + ".prom");
-  if (testing::UpdateGoldens()) {
-    testing::WriteFile(golden_path, text);
-    GTEST_SKIP() << "rewrote " << golden_path;
-  }
-  EXPECT_EQ(text, ReadFile(golden_path)) << "golden " << golden_path << " differs; UPDATE_GOLDEN=1 rewrites it";
+  testing::CompareWithGolden(text, TestdataPath("patroni/" + Stem(GetParam()) + ".prom"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ConfigHistoryGoldenTest, ::testing::ValuesIn(Fixtures()),
-                         [](const auto& param_info) { return TestName(param_info.param); });
+                         [](const auto& param_info) { return testing::FixtureTestName(param_info.param); });
 
 TEST(ConfigHistoryGoldenTest, EveryKindHasFixtures) {
   EXPECT_GE(ListTestdata("patroni", "config_", ".json").size(), 8u);

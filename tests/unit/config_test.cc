@@ -109,7 +109,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{"--config.file=/etc/hostname", "--patroni.url=http://h:1"},
                 "--patroni.url and --config.file exclude each other: list the URLs as seeds in the file"},
         BadFlag{{"--patroni.timeout=fast"},
-                "--patroni.timeout \"fast\" must be a duration from 1ms to 10m, e.g. 500ms or 5s"},
+                "--patroni.timeout \"fast\" is not a duration (must start with a number, e.g. 30s or 1m30s); it must "
+                "be a duration from 1ms to 10m, e.g. 500ms or 5s"},
+        BadFlag{{"--patroni.timeout=1x"},
+                "--patroni.timeout \"1x\" is not a duration (unknown unit \"x\" (use y, w, d, h, m, s, ms)); it must "
+                "be a duration from 1ms to 10m, e.g. 500ms or 5s"},
+        BadFlag{{"--patroni.member-retention=30s1m"},
+                "--patroni.member-retention \"30s1m\" is not a duration (unit \"m\" repeated or out of order (largest "
+                "first, e.g. 1h30m)); it must be a duration from 0s to 168h, e.g. 10m"},
+        BadFlag{{"--patroni.member-retention=8d"},
+                "--patroni.member-retention \"8d\" must be a duration from 0s to 168h, e.g. 10m"},
+        BadFlag{{"--patroni.max-parallel-requests-per-member=0"},
+                "--patroni.max-parallel-requests-per-member \"0\" must be a number from 1 to 16"},
+        BadFlag{{"--patroni.max-parallel-requests-per-member=17"},
+                "--patroni.max-parallel-requests-per-member \"17\" must be a number from 1 to 16"},
+        BadFlag{{"--web.threads=0"}, "--web.threads \"0\" must be a number from 1 to 1024"},
+        BadFlag{{"--web.threads=many"}, "--web.threads \"many\" must be a number from 1 to 1024"},
+        BadFlag{{"--web.listen-address=:9547", "--web.listen-address=0.0.0.0:9547"},
+                "--web.listen-address \"0.0.0.0:9547\" is given twice"},
+        BadFlag{{"--web.listen-address=:9547", "--web.systemd-socket"},
+                "--web.listen-address and --web.systemd-socket exclude each other: systemd's socket unit names the "
+                "addresses"},
+        BadFlag{{"--collector.health=maybe"}, "Could not convert: --collector.health = maybe"},
         BadFlag{{"--patroni.timeout=0s"},
                 "--patroni.timeout \"0s\" must be a duration from 1ms to 10m, e.g. 500ms or 5s"},
         BadFlag{{"--patroni.timeout=11m"},
@@ -131,11 +152,26 @@ INSTANTIATE_TEST_SUITE_P(
                 "--web.telemetry-path \"/-/healthy\" must start with / and differ from / and /-/healthy"},
         BadFlag{{"--log.level=verbose"}, "--log.level \"verbose\" must be one of debug, info, warn, error"},
         BadFlag{{"--log.format=text"}, "--log.format \"text\" must be logfmt or json"},
+        BadFlag{{"--collector.health.max-lag=16mb"},
+                "--collector.health.max-lag \"16mb\" must be a number of bytes, optionally followed by B, kB, MB, "
+                "GB or TB (e.g. 1048576, 16MB)"},
+        BadFlag{{"--collector.health.max-lag=1MB&x=1"},
+                "--collector.health.max-lag \"1MB&x=1\" must be a number of bytes, optionally followed by B, kB, "
+                "MB, GB or TB (e.g. 1048576, 16MB)"},
         BadFlag{{"--postgres.dsn-template=user=x password=hunter2"},
                 "--postgres.dsn-template: must not contain a password: use PGPASSWORD or a passfile"},
         // What libpq quotes is withheld: it may be a misplaced password (tests/unit/secrets_test.cc).
         BadFlag{{"--postgres.dsn-template=user=x bogus=1"},
                 "--postgres.dsn-template: invalid connection option \"<withheld>\""}));
+
+TEST(ConfigTest, HealthMaxLagIsOffUnlessGiven) {
+  EXPECT_EQ(Parse({}).config->health_max_lag, "");
+  const FlagsResult r = Parse({"--collector.health", "--collector.health.max-lag=16MB"});
+  ASSERT_TRUE(r.config) << r.output;
+  EXPECT_TRUE(r.config->health_collector);
+  EXPECT_EQ(r.config->health_max_lag, "16MB");
+  EXPECT_EQ(Parse({"--collector.health.max-lag", "1048576"}).config->health_max_lag, "1048576");
+}
 
 TEST(ConfigTest, DiscoveryCanBeForced) {
   const FlagsResult on = Parse({"--patroni.discovery=on"});

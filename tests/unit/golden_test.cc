@@ -4,12 +4,15 @@
 // there), every native sample must be reproduced with the same value.
 //
 // UPDATE_GOLDEN=1 rewrites the golden files; review the diff before committing.
+#include "tests/support/golden.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "collectors/exposition.h"
 #include "collectors/patroni/node_status_parse.h"
 #include "collectors/patroni/node_status_translate.h"
 #include "tests/support/testdata.h"
@@ -78,22 +81,11 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(GoldenTest, MatchesReviewedExposition) {
   const std::string stem = Stem(GetParam());
   const std::string text = Render(Load(GetParam()), /*legacy_master=*/false);
-  const std::string golden_path = TestdataPath("patroni/" + stem + ".prom");
-  if (testing::UpdateGoldens()) {
-    testing::WriteFile(golden_path, text);
-    GTEST_SKIP() << "rewrote " << golden_path;
-  }
-  EXPECT_EQ(text, ReadFile(golden_path)) << "golden " << golden_path << " differs; UPDATE_GOLDEN=1 rewrites it";
+  testing::CompareWithGolden(text, TestdataPath("patroni/" + stem + ".prom"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GoldenTest, ::testing::ValuesIn(ListTestdata("patroni", "patroni_", ".json")),
-                         [](const auto& param_info) {
-                           std::string name = Stem(param_info.param);
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+                         [](const auto& param_info) { return testing::FixtureTestName(param_info.param); });
 
 // Samples where the real 3.0.2 capture of /patroni and of /metrics were taken at slightly different moments
 // (tests/testdata/patroni/README.md lists each): the values legitimately differ there.
@@ -138,11 +130,7 @@ TEST_P(NativeParityTest, EveryNativeSampleIsReproduced) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, NativeParityTest,
                          ::testing::ValuesIn(ListTestdata("patroni", "patroni_", ".native.prom")),
                          [](const auto& param_info) {
-                           std::string name = param_info.param.substr(0, param_info.param.size() - 12);
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
+                           return testing::FixtureTestName(param_info.param, ".native.prom");
                          });
 
 }  // namespace

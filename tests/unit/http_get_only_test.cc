@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "collectors/exposition.h"
 #include "collectors/http_client.h"
 #include "collectors/metric_set.h"
 #include "collectors/patroni/patroni_collector.h"
@@ -71,7 +72,8 @@ TEST(HttpGetOnlyTest, EveryEndpointTheCollectorsAskForIsABodilessGet) {
   MetricSet set;
   EXPECT_EQ(collector.Collect(ScrapeContext{}, &set), "");
   const std::string text = SerializeText(set.families());
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + member.url() + "\"} 1\n"));  // reached by discovery
+  EXPECT_THAT(text,
+              HasSubstr("patroni_up{target=\"" + member.url() + "\",scope=\"demo\"} 1\n"));  // reached by discovery
 
   std::set<std::string> seed_paths, member_paths;
   for (const auto* server : {&seed, &member}) {
@@ -85,7 +87,7 @@ TEST(HttpGetOnlyTest, EveryEndpointTheCollectorsAskForIsABodilessGet) {
     }
   }
   std::set<std::string> expected_member = {"/patroni"};
-  for (const char* check : kHealthChecks) expected_member.insert(check);
+  for (const HealthRequest& check : HealthRequests("")) expected_member.insert(check.path);
   std::set<std::string> expected_seed = expected_member;
   expected_seed.insert({"/cluster", "/config", "/history"});
   EXPECT_EQ(seed_paths, expected_seed);

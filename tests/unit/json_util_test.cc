@@ -17,8 +17,12 @@ TEST(JsonUtilTest, TypedAccessNeverThrowsOnWrongTypes) {
   EXPECT_FALSE(GetBool(*doc, "n"));
   EXPECT_EQ(GetString(*doc, "s"), "x");
   EXPECT_FALSE(GetString(*doc, "nul"));
-  EXPECT_TRUE(Has(*doc, "nul"));
-  EXPECT_FALSE(Has(*doc, "missing"));
+  // Null counts as absent and, unlike a value of another type, earns no warning (json_util.h).
+  std::vector<std::string> warnings;
+  EXPECT_FALSE(ReadString(*doc, "nul", "", &warnings));
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_FALSE(ReadString(*doc, "n", "", &warnings));
+  EXPECT_EQ(warnings, std::vector<std::string>{"field \"n\" ignored: expected string, got number"});
   EXPECT_NE(GetObject(*doc, "o"), nullptr);
   EXPECT_EQ(GetObject(*doc, "a"), nullptr);
   EXPECT_NE(GetArray(*doc, "a"), nullptr);

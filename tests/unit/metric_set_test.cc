@@ -2,8 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <iterator>
+#include "collectors/exposition.h"
 
 namespace patroni_exporter {
 namespace {
@@ -37,22 +36,6 @@ TEST(MetricSetTest, MergeAppendsToFamiliesOfTheSameName) {
             "c_total 7\n");
 }
 
-TEST(MetricSetTest, LabelValuesAreEscaped) {
-  MetricSet set;
-  set.AddInfo("i", "I.", {{"v", "a\"b\\c\nd"}});
-  EXPECT_EQ(SerializeText(set.families()), "# HELP i I.\n# TYPE i gauge\ni{v=\"a\\\"b\\\\c\\nd\"} 1\n");
-}
-
-// SerializeText writes values as prometheus-cpp's TextSerializer did (bench/micro_bench.cc checks every fixture).
-TEST(MetricSetTest, ValuesAreWrittenAsPrometheusCppDid) {
-  MetricSet set;
-  const double values[] = {0.1, 1e-7, 1760393137.660428, 12079595680, -0.0, std::nan(""), HUGE_VAL, -HUGE_VAL};
-  for (std::size_t i = 0; i < std::size(values); ++i) set.AddGauge("v", "V.", {{"i", std::to_string(i)}}, values[i]);
-  EXPECT_EQ(SerializeText(set.families()),
-            "# HELP v V.\n# TYPE v gauge\nv{i=\"0\"} 0.1\nv{i=\"1\"} 1e-07\nv{i=\"2\"} 1760393137.660428\n"
-            "v{i=\"3\"} 12079595680\nv{i=\"4\"} -0\nv{i=\"5\"} Nan\nv{i=\"6\"} +Inf\nv{i=\"7\"} -Inf\n");
-}
-
 TEST(MetricSetTest, MergeKeepsTheFirstDeclarationAndDropsDuplicates) {
   MetricSet a, b;
   a.AddGauge("m", "M.", {{"t", "1"}}, 1);
@@ -61,13 +44,6 @@ TEST(MetricSetTest, MergeKeepsTheFirstDeclarationAndDropsDuplicates) {
   a.Merge(std::move(b));
   EXPECT_EQ(SerializeText(a.families()), "# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"2\"} 2\n");
   EXPECT_EQ(a.SampleCount(), 2u);
-}
-
-TEST(MetricSetTest, TruncateUtf8NeverSplitsACharacter) {
-  EXPECT_EQ(TruncateUtf8("abcdef", 4), "abcd");
-  EXPECT_EQ(TruncateUtf8("abc", 4), "abc");
-  EXPECT_EQ(TruncateUtf8("ab\xc3\xa9z", 3), "ab");  // "é" is two bytes: not cut in half
-  EXPECT_EQ(TruncateUtf8("ab\xc3\xa9z", 4), "ab\xc3\xa9");
 }
 
 }  // namespace

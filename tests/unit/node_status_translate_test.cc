@@ -3,7 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "collectors/exposition.h"
 #include "collectors/patroni/node_status_parse.h"
+#include "tests/support/testdata.h"
 
 namespace patroni_exporter {
 namespace {
@@ -24,6 +28,17 @@ MetricSet Translate(const std::string& json, bool legacy_master = false) {
   MetricSet set;
   TranslateNodeStatus(*parsed.value, parsed.value->name.value_or("m1"), {legacy_master}, &set);
   return set;
+}
+
+// A primary's "replication" rows are type-checked by the parse but kept by nobody: no family depends on them, so a
+// real capture translates the same with and without them.
+TEST(NodeStatusTranslateTest, ReplicationRowsChangeNoFamily) {
+  nlohmann::json body =
+      nlohmann::json::parse(testing::ReadFile(testing::TestdataPath("patroni/patroni_baseline-primary_v3.0.2.json")));
+  ASSERT_EQ(body.at("replication").size(), 2u);
+  const std::string with_rows = SerializeText(Translate(body.dump()).families());
+  body.erase("replication");
+  EXPECT_EQ(SerializeText(Translate(body.dump()).families()), with_rows);
 }
 
 TEST(NodeStatusTranslateTest, PrimaryRolesOfBothEras) {

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
+#include "collectors/exposition.h"
 #include "exporter/scraper.h"
 #include "tests/support/fake_http_server.h"
 #include "tests/support/testdata.h"
@@ -133,7 +135,7 @@ TEST_F(PatroniCollectorTest, DiscoveryPollsEveryMemberConcurrentlyAndNamesThemFr
   // Round 1 (seed) and round 2 (the 7 others) each wait 200 ms once, not 8 x 200 ms.
   EXPECT_LT(elapsed, milliseconds(1200));
   for (const auto& m : members) {
-    EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + m->server.url() + "\"} 1\n"));
+    EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + m->server.url() + "\",scope=\"demo\"} 1\n"));
     EXPECT_THAT(text, HasSubstr("patroni_postgres_running{scope=\"demo\",name=\"" + m->name + "\"} 1\n"));
     // The seed: /patroni, /cluster, and the cluster-wide /config and /history; every other member: /patroni.
     EXPECT_EQ(m->server.requests().size(), m.get() == members[0].get() ? 4u : 1u) << m->name;
@@ -141,7 +143,7 @@ TEST_F(PatroniCollectorTest, DiscoveryPollsEveryMemberConcurrentlyAndNamesThemFr
   EXPECT_THAT(text, HasSubstr("patroni_config_ttl_seconds{scope=\"demo\"} 20\n"));
   EXPECT_THAT(text, HasSubstr("patroni_history_timeline_switches{scope=\"demo\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_running_primaries{scope=\"demo\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + members[0]->server.url() + "\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + members[0]->server.url() + "\",scope=\"demo\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 8\n"));
   EXPECT_THAT(text, Not(HasSubstr("patroni_exporter_request_failures_total")));  // nothing failed
   // Every member is in the directory the postgres collector and /probe read, with its PostgreSQL address.
@@ -173,8 +175,10 @@ TEST_F(PatroniCollectorTest, OneDeadMemberAndOneDeadClusterTouchNothingElse) {
   std::string error;
   const std::string text = Collect(collector, &error);
   EXPECT_EQ(error, "3 of 7 Patroni requests failed");  // dead member, dead seed's /patroni and /cluster
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + leader.server.url() + "\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + dead + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + leader.server.url() + "\",scope=\"demo\"} 1\n"));
+  // Down, yet labelled: the cluster view that lists it names the scope (3.0.2: the scope its leader answered).
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + dead + "\",scope=\"demo\"} 0\n"));
+  // A seed that never answered, of a cluster with no view: no scope is known, none is made up.
   EXPECT_THAT(text, HasSubstr("patroni_up{target=\"http://127.0.0.1:1\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"http://127.0.0.1:1\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_primary{scope=\"demo\",name=\"node1\"} 1\n"));
@@ -195,7 +199,7 @@ TEST_F(PatroniCollectorTest, StalledMemberIsCutAtTheScrapeDeadline) {
   const auto start = std::chrono::steady_clock::now();
   const std::string text = Collect(collector, nullptr, context);
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1500));
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + stalled.server.url() + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + stalled.server.url() + "\",scope=\"demo\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_primary{scope=\"demo\",name=\"node1\"} 1\n"));
 }
 
@@ -248,7 +252,7 @@ TEST_F(PatroniCollectorTest, UnknownMemberFallsBackToHostPort) {
   const std::string text = Collect(collector);
   EXPECT_THAT(
       text, HasSubstr("patroni_replica{scope=\"demo\",name=\"127.0.0.1:" + std::to_string(server.port()) + "\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + server.url() + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + server.url() + "\",scope=\"demo\"} 0\n"));
 }
 
 TEST_F(PatroniCollectorTest, TheSameMemberTwiceIsExportedOnce) {
@@ -262,7 +266,7 @@ TEST_F(PatroniCollectorTest, TheSameMemberTwiceIsExportedOnce) {
   PatroniCollector& collector = *made;
   const std::string text = Collect(collector);
   EXPECT_EQ(Count(text, "patroni_primary{"), 1u);
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + b.url() + "\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + b.url() + "\",scope=\"batman\"} 1\n"));
 }
 
 TEST_F(PatroniCollectorTest, ConcurrentScrapesShareOneUpstreamRound) {
@@ -310,9 +314,94 @@ TEST_F(PatroniCollectorTest, HealthViewReportsWhatLoadBalancersSee) {
   EXPECT_THAT(text, HasSubstr(check("node2", "/replica") + "1\n"));
   EXPECT_THAT(text, HasSubstr(check("node2", "/liveness") + "1\n"));
   EXPECT_THAT(text, Not(HasSubstr(check("node2", "/readiness"))));  // 404: a version without the endpoint
-  // 7 checks per member, besides /patroni (and the seed's /cluster, /config, /history); all GET.
-  EXPECT_EQ(replica.server.requests().size(), 8u);
+  EXPECT_THAT(text, HasSubstr(check("node1", "/leader") + "0\n"));  // the fake answers 503 to the rest
+  EXPECT_THAT(text, HasSubstr(check("node2", "/health") + "0\n"));
+  // /quorum is 4.0+: a 3.0.2 member answers it with the generic 503, which is not a verdict: no sample.
+  EXPECT_THAT(text, Not(HasSubstr(check("node1", "/quorum"))));
+  EXPECT_THAT(text, Not(HasSubstr("?lag=")));  // no --collector.health.max-lag: no ?lag= forms
+  // 12 checks per member, besides /patroni (and the seed's /cluster, /config, /history); all GET.
+  EXPECT_EQ(replica.server.requests().size(), 13u);
   for (const auto& r : replica.server.requests()) EXPECT_EQ(r.method, "GET");
+}
+
+TEST_F(PatroniCollectorTest, HealthViewAsksTheLagFormsWithTheirVersions) {
+  std::string cluster_body;
+  FakeMember replica("node2", Fixture("patroni_baseline-replica_v4.0.7.json"), &cluster_body);
+  cluster_body = ClusterBody({{"node2", replica.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(replica.server.url())}, false)};
+  options.cluster_view = options.config_view = options.history_view = false;
+  options.health_view = true;
+  options.health_max_lag = "16MB";
+  auto collector = Make(options, Client());
+  const std::string text = Collect(*collector);
+  const auto check = [](const std::string& endpoint) {
+    return "patroni_health_check{scope=\"demo\",name=\"node2\",endpoint=\"" + endpoint + "\"} ";
+  };
+  EXPECT_THAT(text, HasSubstr(check("/replica") + "1\n"));
+  EXPECT_THAT(text, HasSubstr(check("/replica?lag=16MB") + "0\n"));  // the fake knows no query: 503
+  EXPECT_THAT(text, HasSubstr(check("/async?lag=16MB")));
+  EXPECT_THAT(text, HasSubstr(check("/quorum") + "0\n"));           // 4.0.7 has it
+  EXPECT_THAT(text, Not(HasSubstr(check("/readiness?lag=16MB"))));  // ?lag= on /readiness is 4.1+
+  std::set<std::string> asked;
+  for (const auto& r : replica.server.requests()) asked.insert(r.path);  // the path as sent, query included
+  EXPECT_EQ(asked.size(), 16u);                                          // /patroni, 12 checks, 3 lag forms
+  EXPECT_EQ(asked.count("/readiness?lag=16MB"), 1u);
+}
+
+TEST(HealthRequestsTest, LagFormsFollowTheirPlainFormOnlyWhenAsked) {
+  std::vector<std::string> plain;
+  for (const HealthRequest& r : HealthRequests("")) plain.push_back(r.path);
+  EXPECT_EQ(plain, (std::vector<std::string>{"/primary", "/replica", "/read-only", "/sync", "/async", "/liveness",
+                                             "/readiness", "/leader", "/standby-leader", "/read-only-sync", "/quorum",
+                                             "/health"}));
+  const std::vector<HealthRequest> lag = HealthRequests("1048576");
+  ASSERT_EQ(lag.size(), 15u);
+  EXPECT_EQ(lag[1].path, "/replica");
+  EXPECT_EQ(lag[2].path, "/replica?lag=1048576");
+  EXPECT_EQ(lag[2].since, 0);
+  EXPECT_EQ(lag[6].path, "/async?lag=1048576");
+  EXPECT_EQ(lag[9].path, "/readiness?lag=1048576");
+  EXPECT_EQ(lag[9].since, 40100);
+  EXPECT_EQ(lag[13].path, "/quorum");
+  EXPECT_EQ(lag[13].since, 40000);
+}
+
+TEST(HealthRequestsTest, MaxLagIsWhatPatroniParses) {
+  for (const char* good : {"0", "1048576", "16MB", "1kB", "2GB", "1TB", "512B"}) {
+    EXPECT_TRUE(ValidHealthMaxLag(good)) << good;
+  }
+  for (const char* bad : {"", "MB", "16mb", "16 MB", "-1", "1.5MB", "16MiB", "1MB&tag_x=1", "1234567890123456789"}) {
+    EXPECT_FALSE(ValidHealthMaxLag(bad)) << bad;
+  }
+}
+
+TEST_F(PatroniCollectorTest, FailsafeModeEnabledComesFromConfigForEachMemberPolled) {
+  std::string cluster_body;
+  FakeMember leader("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  FakeMember replica("node2", Fixture("patroni_baseline-replica_v3.0.2.json"), &cluster_body);
+  cluster_body = ClusterBody({{"node1", leader.server.url()}, {"node2", replica.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(leader.server.url())}, true)};
+  auto collector = Make(options, Client());
+  const std::string text = Collect(*collector);
+  // config_baseline_v3.0.2.json: "failsafe_mode": false; both members run 3.0.2, which has failsafe mode.
+  EXPECT_THAT(text, HasSubstr("patroni_failsafe_mode_enabled{scope=\"demo\",name=\"node1\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_failsafe_mode_enabled{scope=\"demo\",name=\"node2\"} 0\n"));
+  EXPECT_EQ(Count(text, "patroni_failsafe_mode_enabled{"), 2u);
+  // failover_priority tags exist from 3.2.0: a 3.0.2 member gets no patroni_failover_priority.
+  EXPECT_THAT(text, Not(HasSubstr("patroni_failover_priority{")));
+}
+
+TEST_F(PatroniCollectorTest, NoConfigViewNoFailsafeModeEnabled) {
+  std::string cluster_body;
+  FakeMember leader("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
+  cluster_body = ClusterBody({{"node1", leader.server.url()}});
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(leader.server.url())}, false)};
+  options.config_view = false;
+  auto collector = Make(options, Client());
+  EXPECT_THAT(Collect(*collector), Not(HasSubstr("patroni_failsafe_mode_enabled")));
 }
 
 // Issue cases "independent eyes": what used to go silent or blind when Patroni itself failed.
@@ -340,10 +429,11 @@ TEST_F(PatroniCollectorTest, DiscoverySurvivesTheDeathOfItsOnlySeed) {
   seed.reset();  // the seed's Patroni dies; the other members answer, and so does their /cluster
   std::string error;
   const std::string text = Collect(*collector, &error);
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + seed_url + "\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + seed_url + "\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + node2.server.url() + "\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + node3.server.url() + "\"} 1\n"));
+  // The dead seed keeps the scope the directory remembers of it (PatroniExporterTargetDown carries it).
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + seed_url + "\",scope=\"demo\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_cluster_up{target=\"" + seed_url + "\",scope=\"demo\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + node2.server.url() + "\",scope=\"demo\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + node3.server.url() + "\",scope=\"demo\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_replica{scope=\"demo\",name=\"node3\"} 1\n"));
   // The cluster view, /config and /history now come from a remembered member.
   EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 3\n"));
@@ -363,12 +453,12 @@ TEST_F(PatroniCollectorTest, ARememberedMemberThatIsGoneFromClusterAndDeadGetsNo
   options.clusters = {Cluster({Url(node1.server.url())}, true)};
   auto directory = std::make_shared<MemberDirectory>(std::chrono::minutes(10));
   auto collector = Make(options, Client(), directory);
-  ASSERT_THAT(Collect(*collector), HasSubstr("patroni_up{target=\"" + node2_url + "\"} 1\n"));
+  ASSERT_THAT(Collect(*collector), HasSubstr("patroni_up{target=\"" + node2_url + "\",scope=\"demo\"} 1\n"));
 
   node2.reset();  // scale-in: Patroni stops and deletes its key
   cluster_body = ClusterBody({{"node1", node1.server.url()}});
   const std::string text = Collect(*collector);
-  EXPECT_THAT(text, Not(HasSubstr("patroni_up{target=\"" + node2_url + "\"}")));
+  EXPECT_THAT(text, Not(HasSubstr("patroni_up{target=\"" + node2_url + "\"")));
   EXPECT_EQ(FailureCount(text, "/patroni", "refused"), "1");  // still tried, and counted
   const std::vector<DirectoryMember> known = directory->Snapshot(std::chrono::steady_clock::now());
   ASSERT_EQ(known.size(), 2u);  // remembered for the retention time, so its PostgreSQL is still watched
@@ -383,7 +473,8 @@ TEST_F(PatroniCollectorTest, AClusterWithoutScopeTakesTheScopeItsMemberNamedBefo
   const std::string patroni_body = Fixture("patroni_baseline-primary_v3.0.2.json");
   FakeHttpServer server([&](const RecordedRequest& req) {
     if (req.path == "/cluster") return FakeReply{.body = cluster_body};
-    if (req.path == "/patroni") return patroni_down ? FakeReply{.status = 503, .body = "{}"} : FakeReply{.body = patroni_body};
+    if (req.path == "/patroni")
+      return patroni_down ? FakeReply{.status = 503, .body = "{}"} : FakeReply{.body = patroni_body};
     return FakeReply{.status = 404, .body = "{}"};
   });
   cluster_body = ClusterBody({{"node1", server.url()}});
@@ -407,7 +498,7 @@ TEST_F(PatroniCollectorTest, AClusterWithoutScopeTakesTheScopeItsMemberNamedBefo
   ASSERT_THAT(Collect(*collector), HasSubstr("patroni_cluster_members{scope=\"demo\"} 1\n"));
   patroni_down = true;
   text = Collect(*collector, &error);
-  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + server.url() + "\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("patroni_up{target=\"" + server.url() + "\",scope=\"demo\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_members{scope=\"demo\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("patroni_cluster_member_info{scope=\"demo\",member=\"node1\""));
   EXPECT_EQ(FailureCount(text, "/cluster", "missing_scope"), "absent");
@@ -453,7 +544,7 @@ TEST_F(PatroniCollectorTest, AHealthTimeoutIsAFailureAndAMissingEndpointIsNot) {
 
   stall = true;
   text = Collect(*collector, &error);
-  EXPECT_EQ(error, "1 of 8 Patroni requests failed");
+  EXPECT_EQ(error, "1 of 13 Patroni requests failed");
   EXPECT_EQ(FailureCount(text, "/replica", "timeout"), "1");
   EXPECT_EQ(FailureCount(text, "/readiness", "not_found"), "2");
   EXPECT_THAT(text, Not(HasSubstr("endpoint=\"/replica\"}")));

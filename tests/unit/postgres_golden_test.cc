@@ -4,11 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collectors/exposition.h"
 #include "collectors/postgres/pg_rows.h"
 #include "collectors/postgres/replication_slots.h"
 #include "collectors/postgres/server_state.h"
 #include "collectors/postgres/stat_replication.h"
 #include "collectors/postgres/wal_receiver.h"
+#include "tests/support/golden.h"
 #include "tests/support/testdata.h"
 
 namespace patroni_exporter {
@@ -59,21 +61,11 @@ TEST_P(PostgresGoldenTest, MatchesReviewedExposition) {
   if (stem.rfind("replication_slots_", 0) == 0) TranslateReplicationSlots(rows, *state, labels, &set);
   if (stem.rfind("wal_receiver_", 0) == 0) TranslateWalReceiver(rows, *state, labels, &set);
   const std::string text = SerializeText(set.families());
-  const std::string golden = TestdataPath("postgres/" + stem + ".prom");
-  if (testing::UpdateGoldens()) {
-    testing::WriteFile(golden, text);
-    GTEST_SKIP() << "rewrote " << golden;
-  }
-  EXPECT_EQ(text, ReadFile(golden));
+  testing::CompareWithGolden(text, TestdataPath("postgres/" + stem + ".prom"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, PostgresGoldenTest, ::testing::ValuesIn(Fixtures()), [](const auto& param_info) {
-  std::string name = param_info.param.substr(0, param_info.param.size() - 5);
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-});
+INSTANTIATE_TEST_SUITE_P(Fixtures, PostgresGoldenTest, ::testing::ValuesIn(Fixtures()),
+                         [](const auto& param_info) { return testing::FixtureTestName(param_info.param); });
 
 // PostgreSQL's numeric and bigint text, which is what the queries return for every byte and second count (the
 // numbers are computed in SQL, so IntervalStyle, DateStyle, TimeZone and extra_float_digits cannot shape them).

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "collectors/exposition.h"
 #include "exporter/scraper.h"
 
 namespace patroni_exporter {

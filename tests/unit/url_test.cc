@@ -30,6 +30,25 @@ TEST(UrlTest, JoinAndHostPort) {
   EXPECT_EQ(url->HostPort(), "10.0.0.5:8008");
 }
 
+BaseUrl Parsed(const std::string& text) {
+  std::string error;
+  const auto url = ParseBaseUrl(text, &error);
+  EXPECT_TRUE(url) << text << ": " << error;
+  return url.value_or(BaseUrl{});
+}
+
+TEST(UrlTest, SameRestApiComparesSchemeHostAndPortOnly) {
+  // A member's api_url (Patroni's ".../patroni" form) and the target it is polled at.
+  EXPECT_TRUE(SameRestApi(Parsed("http://127.0.0.1:8008/patroni"), Parsed("http://127.0.0.1:8008")));
+  EXPECT_TRUE(SameRestApi(Parsed("http://Node1"), Parsed("http://node1:80/prefix")));  // lowercased, default port
+  EXPECT_FALSE(SameRestApi(Parsed("http://127.0.0.1:8008"), Parsed("https://127.0.0.1:8008")));
+  EXPECT_FALSE(SameRestApi(Parsed("http://127.0.0.1:8008"), Parsed("http://127.0.0.1:8009")));
+  EXPECT_FALSE(SameRestApi(Parsed("http://127.0.0.1:8008"), Parsed("http://localhost:8008")));
+  // The whole URL, as IsSeed compares targets, tells prefixes apart.
+  EXPECT_FALSE(Parsed("http://proxy/pg1") == Parsed("http://proxy/pg2"));
+  EXPECT_TRUE(Parsed("http://proxy:80/pg1/") == Parsed("http://proxy/pg1"));
+}
+
 TEST(UrlTest, RefusesWhatIsNotAPatroniBaseUrl) {
   EXPECT_EQ(Normalized("127.0.0.1:8008"),
             "error: URL \"127.0.0.1:8008\" has no scheme: write http://HOST:PORT or https://HOST:PORT");

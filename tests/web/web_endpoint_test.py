@@ -13,6 +13,13 @@ No lab: the exporter points at a closed port (its Patroni target is simply down)
               the configured headers on every response
   bounds      an oversized request head gets 413 or a closed connection; 15 slowloris clients (one byte a second,
               or nothing) do not delay a scrape; the request timeout closes a silent client; prints the figures
+  reload      without a restart: a new certificate and key (openssl, made here) reach the next TLS connection, a
+              changed basic-auth password the next request; a broken file keeps the last good one; SIGHUP rereads
+  systemd-socket
+              socket activation through systemd-socket-activate (package systemd): it binds 127.0.0.1:PORT, waits
+              for a first connection, then execs the exporter with the socket as descriptor 3 (LISTEN_FDS=1,
+              LISTEN_PID its own pid); that queued connection and later ones are answered; without the variables or
+              with another pid's the exporter refuses to start with a clear line. Exit 77 (skipped) without the tool.
 
 Usage: web_endpoint_test.py CHECK --exporter build/patroni_exporter --testdata tests/testdata [--promtool P]
 """
@@ -20,10 +27,18 @@ import argparse
 import concurrent.futures
 import glob
 import os
+import shutil
+import signal
 import socket
+import ssl
 import subprocess
 import sys
+import tempfile
 import time
+import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+from pyhelpers import free_port, wait_healthy  # noqa: E402
 
 CERTS = None
 
@@ -39,16 +54,11 @@ class Exporter:
         self.proc = subprocess.Popen(argv + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait_listening(self, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.05)
-        return False
+        try:
+            wait_healthy(self.port, self.proc, timeout, tls=True)  # accepting connections; TLS or not
+            return True
+        except RuntimeError:
+            return False
 
     def stop(self):
         if self.proc.poll() is None:
@@ -65,12 +75,6 @@ class Exporter:
 
     def __exit__(self, *exc):
         self.stop()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def curl(url, *options, timeout=10):
@@ -202,6 +206,139 @@ def check_basic_auth(args, f):
     print("basic-auth: 401/200 as configured, headers on every response")
 
 
+def make_key_pair(directory, name):
+    """A self-signed certificate for localhost and 127.0.0.1 with its key: (cert path, key path, DER bytes)."""
+    cert, key = os.path.join(directory, f"{name}.pem"), os.path.join(directory, f"{name}.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "1", "-subj", f"/CN={name}", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key, ssl.PEM_cert_to_DER_cert(open(cert, encoding="ascii").read())
+
+
+def bcrypt_hash(password):
+    """$2b$ at cost 4 through libxcrypt (Python's crypt module), as htpasswd -B would make it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+        return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
+
+
+def served_certificate(port):
+    """The DER certificate a new TLS connection to 127.0.0.1:port is given (not verified: it is what we check)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def replace_file(path, text):
+    """Writes next to it and renames over it, as configuration management and cert-manager do."""
+    with open(path + ".new", "w", encoding="ascii") as out:
+        out.write(text)
+    os.replace(path + ".new", path)
+
+
+def write_web_config(path, password_hash):
+    replace_file(path, "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+                       f"basic_auth_users:\n  prometheus: \"{password_hash}\"\n")
+
+
+def check_reload(args, f):
+    with tempfile.TemporaryDirectory(prefix="web-reload-") as tmp:
+        first = make_key_pair(tmp, "first")
+        second = make_key_pair(tmp, "second")
+        f.check(first[2] != second[2], "the two certificates are the same")
+        shutil.copy(first[0], os.path.join(tmp, "server.pem"))
+        shutil.copy(first[1], os.path.join(tmp, "server.key"))
+        config = os.path.join(tmp, "web.yml")
+        write_web_config(config, bcrypt_hash("old-secret"))
+        url = f"https://127.0.0.1:{{}}/metrics"
+        with Exporter(args.exporter, config) as e:
+            if not f.check(e.wait_listening(), "exporter with TLS and basic auth did not start"):
+                return
+            url = url.format(e.port)
+            pid = e.proc.pid
+            f.check(served_certificate(e.port) == first[2], "before the rotation: not the first certificate")
+            f.check(curl(url, "-k", "-u", "prometheus:old-secret")[0] == 200, "old password refused before the change")
+
+            # Rotation: key first, then certificate (both renamed over the old files), then a new password.
+            replace_file(os.path.join(tmp, "server.key"), open(second[1], encoding="ascii").read())
+            replace_file(os.path.join(tmp, "server.pem"), open(second[0], encoding="ascii").read())
+            write_web_config(config, bcrypt_hash("new-secret"))
+            served = served_certificate(e.port)
+            f.check(served == second[2], "after the rotation a new connection did not get the new certificate")
+            f.check(curl(url, "-k", "-u", "prometheus:new-secret")[0] == 200, "new password refused after the change")
+            f.check(curl(url, "-k", "-u", "prometheus:old-secret")[0] == 401, "old password still accepted")
+            for _ in range(10):  # every later connection too, not just the first
+                f.check(served_certificate(e.port) == second[2], "a later connection got the old certificate")
+
+            # A broken file: logged, the last good configuration stays.
+            replace_file(config, "tls_server_config: [\n")
+            f.check(curl(url, "-k", "-u", "prometheus:new-secret")[0] == 200, "a broken file cut off the last good one")
+            f.check(served_certificate(e.port) == second[2], "a broken file changed the certificate")
+
+            # SIGHUP rereads at once (and the fixed file is taken).
+            write_web_config(config, bcrypt_hash("third-secret"))
+            os.kill(pid, signal.SIGHUP)
+            time.sleep(0.5)
+            f.check(curl(url, "-k", "-u", "prometheus:third-secret")[0] == 200, "password after SIGHUP refused")
+            f.check(e.proc.poll() is None and e.proc.pid == pid, "the exporter restarted or died")
+            log = e.stop()
+        f.check("cannot reload the web config, keeping the previous one" in log, "the broken file was not logged")
+        f.check(log.count("cannot reload the web config") == 1, "the broken file was logged more than once")
+        f.check("SIGHUP: rereading the web config" in log, "SIGHUP not logged")
+        f.check(log.count("web config reloaded") >= 2, "reloads not logged")
+    print("reload: certificate, key and password replaced without a restart; broken file kept out; SIGHUP rereads")
+
+
+def check_systemd_socket(args, f):
+    activate = shutil.which("systemd-socket-activate")
+    if activate is None:
+        print("systemd-socket-activate not found (package systemd): skipped")
+        sys.exit(77)
+    port = free_port()
+    argv = [activate, "-l", f"127.0.0.1:{port}", args.exporter, "--web.systemd-socket",
+            "--patroni.url", "http://127.0.0.1:1"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # systemd-socket-activate listens first and execs the exporter on the first connection: this request is
+        # queued on the socket before the exporter exists, and is answered by it.
+        deadline = time.time() + 10
+        code = 0
+        while time.time() < deadline and code != 200:
+            code = curl(f"http://127.0.0.1:{port}/-/healthy", timeout=10)[0]
+            if code != 200:
+                time.sleep(0.1)
+        f.check(code == 200, f"the first (queued) connection got {code}")
+        code, _, text = curl(f"http://127.0.0.1:{port}/metrics")
+        f.check(code == 200 and "patroni_up" in text, f"/metrics over the inherited socket: {code}")
+        f.check(proc.poll() is None, "the exporter died")
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    log = proc.stderr.read()
+    f.check("address=systemd:127.0.0.1:" in log, f"the start line does not name the systemd socket: {log[:500]}")
+    f.check(proc.returncode == 0, f"exit status {proc.returncode} after SIGTERM")
+
+    base = [args.exporter, "--web.systemd-socket", "--patroni.url", "http://127.0.0.1:1"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LISTEN_")}
+    r = subprocess.run(base, capture_output=True, text=True, timeout=10, env=env)
+    f.check(r.returncode == 1 and "LISTEN_PID and LISTEN_FDS are not set" in r.stderr,
+            f"without the variables: exit {r.returncode}, {r.stderr.strip()!r}")
+    r = subprocess.run(base, capture_output=True, text=True, timeout=10, env={**env, "LISTEN_PID": "1", "LISTEN_FDS": "1"})
+    f.check(r.returncode == 1 and "meant for process 1" in r.stderr,
+            f"another process's sockets: exit {r.returncode}, {r.stderr.strip()!r}")
+    print("systemd-socket: the connection queued before the exporter started and later ones answered; bad "
+          "activation refused")
+
+
 def slow_client(port, mode, stop, opened):
     """One slowloris connection: 'trickle' sends a request head a byte a second, 'silent' sends nothing."""
     try:
@@ -281,7 +418,8 @@ def check_bounds(args, f):
 def main():
     global CERTS
     parser = argparse.ArgumentParser()
-    parser.add_argument("check", choices=["corpus", "tls", "client-cert", "basic-auth", "bounds"])
+    parser.add_argument("check", choices=["corpus", "tls", "client-cert", "basic-auth", "bounds", "reload",
+                                          "systemd-socket"])
     parser.add_argument("--exporter", required=True)
     parser.add_argument("--testdata", required=True)
     parser.add_argument("--promtool", default="promtool")
@@ -289,7 +427,7 @@ def main():
     CERTS = os.path.join(args.testdata, "web_config", "certs")
     f = Failures()
     {"corpus": check_corpus, "tls": check_tls, "client-cert": check_client_cert, "basic-auth": check_basic_auth,
-     "bounds": check_bounds}[args.check](args, f)
+     "bounds": check_bounds, "reload": check_reload, "systemd-socket": check_systemd_socket}[args.check](args, f)
     for item in f:
         print("FAIL: " + item)
     return 1 if f else 0

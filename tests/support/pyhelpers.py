@@ -1,9 +1,15 @@
-"""The real patroni_exporter binary as a child process, for the fault matrix, the lifecycle tests and the soak.
+"""Python helpers shared by the tests and the benchmarks: free ports, the real exporter as a child process, its
+exposition and logs, golden files.
 
-Starts the binary on a free 127.0.0.1 port, keeps every stderr line (logfmt) with its arrival time, scrapes it
-over plain HTTP/1.0 sockets (so a scrape's own timeout is ours, not a library's), and reads its RSS and open
-file descriptors from /proc.
+Imported by tests/faults/, tests/rules/, tests/dashboards/, tests/web/, tests/packaging/, tests/e2e/ and bench/,
+each of which puts this directory on sys.path first (so a fresh clone runs them as they are). Python 3 standard
+library only.
+
+Exporter: the binary on a free 127.0.0.1 port, every stderr line (logfmt) kept with its arrival time, scraped over
+plain HTTP/1.0 sockets (so a scrape's own timeout is ours, not a library's), its RSS and open file descriptors read
+from /proc.
 """
+import difflib
 import os
 import re
 import signal
@@ -14,9 +20,55 @@ import time
 
 
 def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (bound once, then released)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_healthy(port, proc=None, timeout=10.0, tls=False):
+    """Waits until something on 127.0.0.1:`port` accepts connections and, without TLS, answers GET /-/healthy
+    with 200. Raises RuntimeError when `proc` (a Popen) exits first or `timeout` passes."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"exited with {proc.returncode} before answering on port {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                if tls:
+                    return
+                s.sendall(b"GET /-/healthy HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                if s.recv(64).split(b" ", 2)[1:2] == [b"200"]:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"nothing answered /-/healthy on 127.0.0.1:{port} within {timeout} s")
+
+
+def update_goldens():
+    """True when UPDATE_GOLDEN=1: golden checks rewrite their files instead of comparing (review the diff), as
+    the C++ golden tests do (tests/support/golden.h)."""
+    return os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def compare_with_golden(text, path):
+    """None when `text` equals the file at `path` byte for byte, else a message that says how they differ. With
+    UPDATE_GOLDEN=1 rewrites the file instead and returns None (review the diff before committing)."""
+    if update_goldens():
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        print(f"rewrote {path}")
+        return None
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            golden = f.read()
+    except OSError as e:
+        return f"golden {path} unreadable ({e}); UPDATE_GOLDEN=1 writes it"
+    if text == golden:
+        return None
+    diff = difflib.unified_diff(golden.splitlines(True), text.splitlines(True), path, "this run", n=1)
+    return f"golden {path} differs; UPDATE_GOLDEN=1 rewrites it:\n" + "".join(list(diff)[:60])
 
 
 _LOGFMT = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
