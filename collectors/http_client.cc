@@ -263,10 +263,11 @@ void AbortRunning(CURLM* multi, std::vector<Transfer>* transfers) {
 }  // namespace
 
 struct HttpClient::HandlePool {
-  // Idle handles beyond these are freed: enough for the calls a scrape and a /probe run at once, and for one
-  // call's requests in flight, without holding a fan-out's worth of memory for good.
+  // Idle handles beyond these are freed: enough for the calls a scrape and a /probe run at once (a node scrape
+  // has at most 2 requests in flight per round), without holding a fan-out's worth for good: an idle easy
+  // handle keeps its state and receive buffer, and a fan-out may have 512 in flight (max_in_flight).
   static constexpr std::size_t kMaxIdleMultis = 4;
-  std::size_t max_idle_easies = 0;
+  static constexpr std::size_t kMaxIdleEasies = 16;
 
   std::mutex mutex;
   std::vector<CURLM*> multis;
@@ -313,7 +314,7 @@ struct HttpClient::HandlePool {
         }
       }
       for (CURL* easy : handles.spare) {
-        if (easies.size() < max_idle_easies) {
+        if (easies.size() < kMaxIdleEasies) {
           easies.push_back(easy);
         } else {
           excess.push_back(easy);
@@ -326,9 +327,7 @@ struct HttpClient::HandlePool {
 };
 
 HttpClient::HttpClient(HttpClientOptions options)
-    : options_(std::move(options)), pool_(std::make_shared<HandlePool>()) {
-  pool_->max_idle_easies = std::max<std::size_t>(1, options_.max_in_flight);
-}
+    : options_(std::move(options)), pool_(std::make_shared<HandlePool>()) {}
 
 void HttpClient::CancelAll() { g_cancelled.store(true); }
 
