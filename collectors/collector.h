@@ -30,6 +30,11 @@ class Collector {
   // timeouts and by the context's deadline. Called from several threads at once only if the implementation
   // says so; the scrape wrapper never overlaps two scrapes of one collector.
   virtual std::string Collect(const ScrapeContext& context, MetricSet* out) = 0;
+
+  // True when Collect() may wait on the network or another process. The scrape wrapper gives each such
+  // collector but one a thread of its own; a collector that only reads local state (false) runs on the
+  // scraping thread, sparing a thread start per scrape.
+  virtual bool MayBlock() const { return true; }
 };
 
 }  // namespace patroni_exporter

@@ -7,8 +7,10 @@
 #include <cctype>
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <utility>
@@ -133,7 +135,7 @@ std::size_t WriteBody(char* data, std::size_t size, std::size_t count, void* use
 }
 
 void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o, const TlsClientOptions& tls,
-               std::chrono::milliseconds timeout) {
+               std::chrono::milliseconds timeout, CURLSH* share) {
   CURL* e = t.easy;
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -151,6 +153,12 @@ void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o, 
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   // Patroni answers HTTP/1.0 and closes every connection (docs/performance.md, traps): reuse would buy nothing.
   curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  // Handles are reused across calls (HandlePool); what they would carry from one call to the next is turned
+  // off so that a request behaves as on new handles: no TLS session resumed from an earlier call, the CA file
+  // read again (not kept by the multi handle for a day), and the name cache that of this call only.
+  curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+  curl_easy_setopt(e, CURLOPT_SHARE, share);
   if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());
   if (!tls.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, tls.key_file.c_str());
@@ -176,19 +184,42 @@ void Finish(Transfer& t, CURLcode code) {
   if (!r.error.empty()) r.body.clear();  // a partial body is never parsed
 }
 
-// Starts one transfer on `multi`; false (and t->response->error set) when it could not be started.
+// The curl handles of one GetAll() call: its multi handle, the name cache its requests share, and the easy
+// handles it has finished with, which its later requests take before any new one is made. Given back to the
+// client's pool at the end of the call.
+struct CallHandles {
+  CURLM* multi = nullptr;
+  CURLSH* share = nullptr;
+  std::vector<CURL*> spare;  // reset, on no multi handle, share detached
+
+  CURL* TakeEasy() {
+    if (spare.empty()) return curl_easy_init();
+    CURL* easy = spare.back();
+    spare.pop_back();
+    return easy;
+  }
+  // `easy` must be off the multi handle.
+  void GiveEasy(CURL* easy) {
+    curl_easy_setopt(easy, CURLOPT_SHARE, nullptr);
+    curl_easy_reset(easy);
+    spare.push_back(easy);
+  }
+};
+
+// Starts one transfer on the call's multi handle; false (and t->response->error set) when it could not be
+// started.
 bool Send(Transfer* t, const HttpRequest& request, const HttpClientOptions& options, std::chrono::milliseconds timeout,
-          CURLM* multi) {
-  t->easy = curl_easy_init();
+          CallHandles* handles) {
+  t->easy = handles->TakeEasy();
   if (t->easy == nullptr) {
     t->response->error = "curl_easy_init failed";
     return false;
   }
-  Configure(*t, request.url, options, request.tls != nullptr ? *request.tls : options.tls, timeout);
+  Configure(*t, request.url, options, request.tls != nullptr ? *request.tls : options.tls, timeout, handles->share);
   t->started = std::chrono::steady_clock::now();
-  if (curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
+  if (curl_multi_add_handle(handles->multi, t->easy) != CURLM_OK) {
     t->response->error = "curl_multi_add_handle failed";
-    curl_easy_cleanup(t->easy);
+    handles->GiveEasy(t->easy);
     t->easy = nullptr;
     return false;
   }
@@ -196,7 +227,8 @@ bool Send(Transfer* t, const HttpRequest& request, const HttpClientOptions& opti
 }
 
 // Finishes every transfer libcurl reports done, frees its target's place; returns how many.
-int ReapFinished(CURLM* multi, TargetQueues* queues) {
+int ReapFinished(CallHandles* handles, TargetQueues* queues) {
+  CURLM* multi = handles->multi;
   int done = 0;
   int queued = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
@@ -208,7 +240,7 @@ int ReapFinished(CURLM* multi, TargetQueues* queues) {
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
     Finish(*t, code);
     curl_multi_remove_handle(multi, easy);
-    curl_easy_cleanup(easy);
+    handles->GiveEasy(easy);
     t->easy = nullptr;
     queues->Finished(t->target);
     ++done;
@@ -229,6 +261,73 @@ void AbortRunning(CURLM* multi, std::vector<Transfer>* transfers) {
 }
 
 }  // namespace
+
+struct HttpClient::HandlePool {
+  // Idle handles beyond these are freed: enough for the calls a scrape and a /probe run at once (a node scrape
+  // has at most 2 requests in flight per round), without holding a fan-out's worth for good: an idle easy
+  // handle keeps its state and receive buffer, and a fan-out may have 512 in flight (max_in_flight).
+  static constexpr std::size_t kMaxIdleMultis = 4;
+  static constexpr std::size_t kMaxIdleEasies = 16;
+
+  std::mutex mutex;
+  std::vector<CURLM*> multis;
+  std::vector<CURL*> easies;
+
+  ~HandlePool() {
+    for (CURLM* multi : multis) curl_multi_cleanup(multi);
+    for (CURL* easy : easies) curl_easy_cleanup(easy);
+  }
+
+  // A multi handle and the easy handles the call may need, from the idle ones; a new multi handle when none is
+  // idle. `multi` stays null when curl_multi_init fails.
+  CallHandles Take(std::size_t requests) {
+    CallHandles handles;
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      if (!multis.empty()) {
+        handles.multi = multis.back();
+        multis.pop_back();
+      }
+      const std::size_t n = std::min(requests, easies.size());
+      handles.spare.assign(easies.end() - static_cast<std::ptrdiff_t>(n), easies.end());
+      easies.resize(easies.size() - n);
+    }
+    if (handles.multi == nullptr) handles.multi = curl_multi_init();
+    handles.share = curl_share_init();
+    if (handles.share != nullptr) curl_share_setopt(handles.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    return handles;
+  }
+
+  // Every easy handle of the call must be off its multi handle (in handles.spare). The name cache goes with
+  // the call.
+  void Give(CallHandles handles) {
+    if (handles.share != nullptr) curl_share_cleanup(handles.share);
+    std::vector<CURL*> excess;
+    CURLM* excess_multi = nullptr;
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      if (handles.multi != nullptr) {
+        if (multis.size() < kMaxIdleMultis) {
+          multis.push_back(handles.multi);
+        } else {
+          excess_multi = handles.multi;
+        }
+      }
+      for (CURL* easy : handles.spare) {
+        if (easies.size() < kMaxIdleEasies) {
+          easies.push_back(easy);
+        } else {
+          excess.push_back(easy);
+        }
+      }
+    }
+    if (excess_multi != nullptr) curl_multi_cleanup(excess_multi);
+    for (CURL* easy : excess) curl_easy_cleanup(easy);
+  }
+};
+
+HttpClient::HttpClient(HttpClientOptions options)
+    : options_(std::move(options)), pool_(std::make_shared<HandlePool>()) {}
 
 void HttpClient::CancelAll() { g_cancelled.store(true); }
 
@@ -254,10 +353,26 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
   std::vector<HttpResponse> responses(requests.size());
   if (requests.empty()) return responses;
 
-  std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), curl_multi_cleanup);
+  // The call's handles from the pool, given back on every way out once every transfer has left the multi
+  // handle (a transfer cut short by shutdown takes its easy handle with it: AbortRunning).
+  struct PooledHandles {
+    HandlePool* pool;
+    CallHandles call;
+    ~PooledHandles() {
+      if (std::uncaught_exceptions() == 0) {
+        pool->Give(std::move(call));
+      } else {  // allocation failure mid-call: transfers may still be on the multi handle, which is not reused
+        curl_multi_cleanup(call.multi);
+        call.multi = nullptr;
+        pool->Give(std::move(call));
+      }
+    }
+    CURLM* get() const { return call.multi; }
+  } multi{pool_.get(), pool_->Take(requests.size())};
   std::vector<Transfer> transfers(requests.size());
-  if (!multi) {
-    for (auto& r : responses) r.error = "curl_multi_init failed";
+  if (multi.call.multi == nullptr || multi.call.share == nullptr) {
+    const char* error = multi.call.multi == nullptr ? "curl_multi_init failed" : "curl_share_init failed";
+    for (auto& r : responses) r.error = error;
     return responses;
   }
 
@@ -291,7 +406,7 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
         t.response->error = kNotSent;
         continue;
       }
-      if (!Send(&t, requests[next], options_, *timeout, multi.get())) continue;
+      if (!Send(&t, requests[next], options_, *timeout, &multi.call)) continue;
       queues.Started(t.target);
       ++running;
     }
@@ -301,7 +416,7 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
   while (running > 0) {
     int still_running = 0;
     curl_multi_perform(multi.get(), &still_running);
-    running -= ReapFinished(multi.get(), &queues);
+    running -= ReapFinished(&multi.call, &queues);
     start_more();
     if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, kPollIntervalMs, nullptr);
     if (running > 0 && g_cancelled.load()) {

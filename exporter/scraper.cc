@@ -36,12 +36,23 @@ Scraper::Scraper(std::vector<std::unique_ptr<Collector>> collectors) : collector
 MetricSet Scraper::CollectAll(const ScrapeContext& context) {
   std::vector<CollectorRun> runs(collectors_.size());
   {
-    // One thread per collector beyond the first: each may wait on the network for up to its timeout.
+    // One thread per blocking collector beyond the first: each may wait on the network for up to its timeout.
+    // The first blocking one, then every collector that only reads local state (the process collector), runs
+    // on this thread: starting a thread cost more than the process collector's reads.
     std::vector<std::thread> threads;
-    for (std::size_t i = 1; i < collectors_.size(); ++i) {
-      threads.emplace_back(Run, std::ref(*collectors_[i]), std::cref(context), &runs[i]);
+    std::size_t first_blocking = collectors_.size();
+    for (std::size_t i = 0; i < collectors_.size(); ++i) {
+      if (!collectors_[i]->MayBlock()) continue;
+      if (first_blocking == collectors_.size()) {
+        first_blocking = i;
+      } else {
+        threads.emplace_back(Run, std::ref(*collectors_[i]), std::cref(context), &runs[i]);
+      }
     }
-    if (!collectors_.empty()) Run(*collectors_[0], context, &runs[0]);
+    if (first_blocking < collectors_.size()) Run(*collectors_[first_blocking], context, &runs[first_blocking]);
+    for (std::size_t i = 0; i < collectors_.size(); ++i) {
+      if (!collectors_[i]->MayBlock()) Run(*collectors_[i], context, &runs[i]);
+    }
     for (std::thread& t : threads) t.join();
   }
 

@@ -1,12 +1,18 @@
 // The libcurl client against a real local HTTP server that misbehaves on purpose.
 #include "collectors/http_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 
 #include "tests/support/fake_http_server.h"
 
@@ -228,6 +234,131 @@ TEST_F(HttpClientTest, OnlyHttpAndHttpsAreSpoken) {
   const HttpResponse r = Client().Get("file:///etc/passwd");
   EXPECT_FALSE(r.transport_ok());
   EXPECT_TRUE(r.body.empty());
+}
+
+// The client keeps its curl handles across calls: an answer must never carry anything of an earlier one.
+TEST_F(HttpClientTest, ReusedHandlesCarryNothingFromTheCallBefore) {
+  FakeHttpServer server([](const RecordedRequest& request) {
+    if (request.path == "/big") return FakeReply{.body = std::string(4096, 'x')};
+    if (request.path == "/down") return FakeReply{.status = 503, .content_type = "text/plain", .body = "no"};
+    if (request.path == "/slow") return FakeReply{.body = "{}", .stall_before = milliseconds(2000)};
+    return FakeReply{.body = "{\"a\":1}"};
+  });
+  int refused_port;
+  {
+    FakeHttpServer gone([](const RecordedRequest&) { return FakeReply{}; });
+    refused_port = gone.port();
+  }
+  const HttpClient client = Client(milliseconds(300), 1024);
+  for (int round = 0; round < 2; ++round) {
+    const HttpResponse ok = client.Get(server.url() + "/patroni");
+    EXPECT_TRUE(ok.ok()) << ok.error;
+    EXPECT_EQ(ok.body, "{\"a\":1}");
+    const HttpResponse refused = client.Get("http://127.0.0.1:" + std::to_string(refused_port) + "/patroni");
+    EXPECT_FALSE(refused.transport_ok());
+    EXPECT_EQ(refused.status, 0);
+    EXPECT_EQ(refused.content_type, "");
+    EXPECT_EQ(refused.body, "");
+    const HttpResponse down = client.Get(server.url() + "/down");
+    EXPECT_TRUE(down.transport_ok()) << down.error;
+    EXPECT_EQ(down.status, 503);
+    EXPECT_EQ(down.content_type, "text/plain");
+    const HttpResponse big = client.Get(server.url() + "/big");
+    EXPECT_EQ(big.error, "response body exceeds 1024 bytes");
+    const HttpResponse slow = client.Get(server.url() + "/slow");
+    EXPECT_FALSE(slow.transport_ok());
+    EXPECT_THAT(slow.error, ::testing::HasSubstr("timed out"));
+    const HttpResponse after = client.Get(server.url() + "/patroni");
+    EXPECT_TRUE(after.ok()) << after.error;
+    EXPECT_EQ(after.status, 200);
+    EXPECT_EQ(after.content_type, "application/json");
+    EXPECT_EQ(after.body, "{\"a\":1}");
+  }
+}
+
+TEST_F(HttpClientTest, ConcurrentCallsOnOneClientEachGetTheirOwnAnswers) {
+  FakeHttpServer server([](const RecordedRequest& request) { return FakeReply{.body = request.path}; });
+  const HttpClient client = Client();
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int call = 0; call < 10; ++call) {
+        std::vector<std::string> urls;
+        for (int i = 0; i < 3; ++i) {
+          urls.push_back(server.url() + "/t" + std::to_string(t) + "c" + std::to_string(call) + "r" +
+                         std::to_string(i));
+        }
+        const std::vector<HttpResponse> answers = client.GetAll(urls);
+        for (int i = 0; i < 3; ++i) {
+          if (!answers[i].ok() || "http://127.0.0.1:" + std::to_string(server.port()) + answers[i].body != urls[i]) {
+            ++wrong;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(server.requests().size(), 120u);
+}
+
+// A server that would keep connections open (HTTP/1.1, Content-Length, keep-alive) still sees one connection
+// per request, across calls too: handles are reused, connections are not.
+TEST_F(HttpClientTest, EveryRequestGetsAFreshConnectionEvenWhereTheServerWouldKeepIt) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/patroni";
+  std::atomic<int> accepted{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> connections;
+  std::thread acceptor([&] {
+    for (;;) {
+      const int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;  // the listener was shut down
+      ++accepted;
+      connections.emplace_back([fd, &answered] {
+        std::string received;
+        char buf[4096];
+        for (;;) {  // answer every request on this connection, and keep it open
+          const ssize_t n = read(fd, buf, sizeof buf);
+          if (n <= 0) break;
+          received.append(buf, static_cast<std::size_t>(n));
+          for (std::size_t end; (end = received.find("\r\n\r\n")) != std::string::npos;) {
+            received.erase(0, end + 4);
+            const std::string reply =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                "Connection: keep-alive\r\n\r\n{}";
+            if (write(fd, reply.data(), reply.size()) != static_cast<ssize_t>(reply.size())) break;
+            ++answered;
+          }
+        }
+        close(fd);
+      });
+    }
+  });
+  {
+    const HttpClient client = Client();
+    for (int call = 0; call < 3; ++call) {
+      for (const HttpResponse& r : client.GetAll(std::vector<std::string>{url, url})) {
+        EXPECT_TRUE(r.ok()) << r.error;
+        EXPECT_EQ(r.body, "{}");
+      }
+    }
+  }
+  shutdown(listener, SHUT_RDWR);
+  acceptor.join();
+  for (std::thread& connection : connections) connection.join();
+  close(listener);
+  EXPECT_EQ(answered.load(), 6);
+  EXPECT_EQ(accepted.load(), 6);
 }
 
 }  // namespace
