@@ -663,9 +663,10 @@ drill_postgres_broken() {
   CLEANUPS+=("set_member_parameter $node shared_preload_libraries -")
   t0=$(date +%s.%N)
   lab patronictl restart "$LAB_SCOPE" "$node" --force >/dev/null 2>&1 || true
-  # Patroni retries the start every loop; what it reports meanwhile varied between runs ("start failed" or
-  # "restart failed", critical, or "stopped", the warning's: docs/alerting.md), so either severity counts.
-  await "$t0" "$node restarted with shared_preload_libraries=drill_no_such_library" 360 PatroniPostgresNotRunning
+  # Patroni retries the start every loop; what it reports meanwhile varies ("start failed" or "restart failed"
+  # between "starting" and "stopped": docs/alerting.md). The critical fires on a failed state held for its
+  # `for:`, or seen repeatedly within its flap window (2 minutes, also in the fast rendering) without running.
+  await "$t0" "$node restarted with shared_preload_libraries=drill_no_such_library" 480 PatroniPostgresNotRunning/critical
   local range; range=$(python3 -c "import time; print(int(time.time() - $t0) + 1)")
   record "states Patroni reported for $node" "patroni_postgres_state $(for f in min max; do
     prom_query "${f}_over_time(max(scope_member:patroni_postgres_state:max{member=\"$node\"})[${range}s:3s])" |
