@@ -400,6 +400,9 @@ walreceiver_pid() {
 patroni_at_least() {   # MAJOR MINOR PATCH: the lab's Patroni is at least that version
   python3 -c "import sys; v = tuple(int(x) for x in '$LAB_PATRONI_VERSION'.split('.')[:3]); sys.exit(0 if v >= ($1, $2, $3) else 1)"
 }
+member_pending_restart() {   # NODE: Patroni lists NODE with a pending restart
+  members_json | python3 -c 'import json,sys; sys.exit(0 if [m for m in json.load(sys.stdin) if m["Member"] == sys.argv[1] and m.get("Pending restart")] else 1)' "$1"
+}
 set_member_parameter() {   # NODE NAME VALUE|-: a PostgreSQL parameter in NODE's own patroni.yml (- removes it), reloaded
   python3 - "$LAB_DIR/$1/patroni.yml" "$2" "$3" <<'PY'
 import sys
@@ -661,6 +664,9 @@ drill_postgres_broken() {
   local node t0; node=$(a_replica)
   set_member_parameter "$node" shared_preload_libraries drill_no_such_library
   CLEANUPS+=("set_member_parameter $node shared_preload_libraries -")
+  # The reload is asynchronous: a restart issued before Patroni applied it starts with the old parameters (and
+  # runs: seen on 3.0.2). Wait until Patroni says the member needs a restart.
+  until_true 60 member_pending_restart "$node" || log "$node does not report a pending restart"
   t0=$(date +%s.%N)
   lab patronictl restart "$LAB_SCOPE" "$node" --force >/dev/null 2>&1 || true
   # Patroni retries the start every loop; what it reports meanwhile varies ("start failed" or "restart failed"
