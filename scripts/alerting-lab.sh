@@ -250,7 +250,7 @@ DRILL_STEP_LIST=(
   "pending-restart  edit-config max_connections without a restart: PendingRestart"
   "slot             a permanent physical slot nobody consumes, then 30 MB of WAL: ReplicationSlotInactive"
   "slot-lost        a permanent slot beyond max_slot_wal_keep_size (16 MB) after 120 MB of WAL: ReplicationSlotInactive critical"
-  "replay-paused    maintenance mode, a replica's replay paused under 50 tps: ReplicationLagHigh from PostgreSQL's view"
+  "replay-paused    maintenance mode, a replica's replay paused under 50 tps: ReplicationLagHigh from PostgreSQL's view, ReplayPaused"
   "sync-missing     synchronous_mode on (quorum on Patroni 4) and both replicas stopped: SyncStandbyMissing"
   "sync-strict      synchronous_mode on and strict, both replicas stopped: SyncStandbyMissing critical"
   "crashed-paused   maintenance mode, a replica's postmaster SIGKILLed: Patroni leaves it down: PostgresNotRunning"
@@ -260,6 +260,11 @@ DRILL_STEP_LIST=(
   "privileges       an exporter whose role lacks pg_monitor: ExporterMissingPrivileges"
   "timeline         the old leader back without pg_rewind after a diverging failover: ReplicaTimelineMismatch"
   "standby-lag      on a standby lab (LAB_STANDBY_OF): apply delay while the upstream writes: ReplicationLagHigh, no ClusterUnlocked"
+  "redundancy-lost  both replicas' Patroni SIGKILLed: the cluster view shrinks to the leader: RedundancyLost, MemberDisappeared"
+  "member-disappeared a replica's Patroni SIGKILLed: MemberDisappeared (a clean stop is scale-in's: pages nobody)"
+  "watchdog-failed  a replica's watchdog mode required on a device that does not exist: WatchdogFailed"
+  "system-id-mismatch maintenance mode, a replica restarted on a data directory of its own initdb: SystemIdentifierMismatch"
+  "failover-flapping three switchovers within the drill copy's flapping window (2m): FailoverFlapping"
   "restart          planned: patronictl restart of every member; pages nobody"
   "scale-in         planned: a replica stopped for good (then brought back); pages nobody"
 )
@@ -543,7 +548,7 @@ drill_replay_paused() {
   PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" -c 'SELECT pg_wal_replay_pause()' >/dev/null
   CLEANUPS=("PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h $LAB_PG_HOST -p $port -U $LAB_PGUSER -d $LAB_PGDATABASE -c 'SELECT pg_wal_replay_resume()'" "${CLEANUPS[@]}")
   # Only the critical: the inhibition rule silences the warning of the same alert and member.
-  await "$t0" "replay of $node paused in maintenance mode, 50 tps" 300 PatroniReplicationLagHigh/critical
+  await "$t0" "replay of $node paused in maintenance mode, 50 tps" 300 PatroniReplicationLagHigh/critical PatroniReplayPaused
   firing_in_prometheus "$t0" "replay of $node paused in maintenance mode, 50 tps" 480 'alertname="PatroniReplicationLagHigh",severity="warning",source="postgres"'
   PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" -c 'SELECT pg_wal_replay_resume()' >/dev/null
   stop_load
@@ -772,6 +777,102 @@ drill_standby_lag() {
   forbid "$t0" PatroniClusterUnlocked
   kill "$writer" 2>/dev/null || true
   lab patronictl edit-config --force -s standby_cluster.recovery_min_apply_delay=null >/dev/null; CLEANUPS=()
+  settle
+}
+
+# Redundancy lost: both replicas' Patroni die (SIGKILL; their postmasters keep streaming, as after an OOM kill
+# of Patroni alone). Once their keys expire (ttl) the cluster view lists the leader alone: no failover candidate
+# left, and two members vanished without a clean stop.
+drill_redundancy_lost() {
+  local r rs t0; rs=$(replicas); t0=$(date +%s.%N)
+  for r in $rs; do lab kill-patroni "$r" >/dev/null; CLEANUPS+=("lab start-patroni $r"); done
+  await "$t0" "both replicas' Patroni SIGKILLed ($rs)" 420 PatroniRedundancyLost PatroniMemberDisappeared
+  for r in $rs; do lab start-patroni "$r" >/dev/null; done; CLEANUPS=()
+  until_true 120 lab_healthy || log "$rs did not come back"
+  settle
+}
+
+# A member whose Patroni dies (SIGKILL) leaves the cluster view once its key expires, without the state
+# "stopped" a clean stop publishes first (step scale-in, the planned control, pages nobody). One replica is
+# left to take over: no RedundancyLost.
+drill_member_disappeared() {
+  local node t0; node=$(a_replica); t0=$(date +%s.%N)
+  lab kill-patroni "$node" >/dev/null
+  CLEANUPS+=("lab start-patroni $node")
+  await "$t0" "a replica's Patroni SIGKILLed ($node)" 300 PatroniMemberDisappeared
+  forbid "$t0" PatroniRedundancyLost
+  lab start-patroni "$node" >/dev/null; CLEANUPS=()
+  until_true 120 lab_healthy || log "$node did not come back"
+  settle
+}
+
+set_member_watchdog() {   # NODE MODE [DEVICE]: the watchdog section of NODE's own patroni.yml, reloaded
+  python3 - "$LAB_DIR/$1/patroni.yml" "$2" "${3:-}" <<'PY'
+import sys
+path, mode, device = sys.argv[1:]
+lines = open(path).read().split("\n")
+at = lines.index("watchdog:")
+end = at + 1
+while end < len(lines) and lines[end].startswith("  "):
+    end += 1
+lines[at + 1:end] = ["  mode: %s" % mode] + (["  device: %s" % device] if device else [])
+open(path, "w").write("\n".join(lines))
+PY
+  lab patronictl reload "$LAB_SCOPE" "$1" --force >/dev/null
+}
+
+# Patroni (3.0.2 and 4.0, watchdog/base.py) reports watchdog_failed while the mode is `required` and the device
+# is not usable: LinuxWatchdogDevice.is_healthy is "the device exists and is writable". The lab's machine has
+# no watchdog device (and loading softdog would arm a reset of the whole machine), so a replica is pointed at a
+# device path that does not exist: what an unloaded driver or a wrong device looks like. On a replica that only
+# keeps it from being promoted (ha.py: "not watchdog capable").
+drill_watchdog_failed() {
+  local node t0; node=$(a_replica); t0=$(date +%s.%N)
+  set_member_watchdog "$node" required "$LAB_DIR/$node/no-such-watchdog"
+  CLEANUPS+=("set_member_watchdog $node off")
+  await "$t0" "$node: watchdog mode required, no such device" 420 PatroniWatchdogFailed
+  set_member_watchdog "$node" off; CLEANUPS=()
+  settle
+}
+
+# A member whose data directory belongs to another database (a fresh initdb): Patroni 3.0.2 exits on it
+# ("system ID mismatch", ha.py) unless the cluster is paused, where it keeps running and reports the new
+# system identifier in GET /patroni (from pg_controldata) while leaving the stopped PostgreSQL alone. So: the
+# replica stopped cleanly, maintenance mode, its data directory moved aside and replaced by an initdb of its
+# own, its Patroni started again; then everything put back before `resume` (which would make it exit).
+drill_system_id_mismatch() {
+  local node t0 data; node=$(a_replica); data=$LAB_DIR/$node/data
+  lab stop-patroni "$node" >/dev/null
+  CLEANUPS+=("lab start-patroni $node")
+  lab patronictl pause --wait >/dev/null
+  CLEANUPS=("lab patronictl resume --wait" "${CLEANUPS[@]}")
+  mv "$data" "$data.drill"
+  CLEANUPS=("lab stop-patroni $node; rm -rf $data; mv $data.drill $data" "${CLEANUPS[@]}")
+  install -d -m 700 -o "$LAB_USER" -g "$LAB_USER" "$data"
+  /usr/bin/setpriv --reuid="$LAB_USER" --regid="$LAB_USER" --init-groups /usr/bin/env -i PATH=/usr/bin:/bin \
+    "$LAB_PG_BIN/initdb" -D "$data" -U postgres -A trust --no-sync >>"$ALERTING_DIR/initdb.log" 2>&1
+  t0=$(date +%s.%N)
+  lab start-patroni "$node" >/dev/null
+  await "$t0" "$node on a data directory of its own initdb (maintenance mode)" 420 PatroniSystemIdentifierMismatch
+  lab stop-patroni "$node" >/dev/null; rm -rf "$data"; mv "$data.drill" "$data"
+  lab start-patroni "$node" >/dev/null
+  lab patronictl resume --wait >/dev/null; CLEANUPS=()
+  until_true 120 lab_healthy || log "$node did not come back"
+  settle
+}
+
+# Three switchovers in a row, each once the cluster is healthy again. The drill copy of the rules cuts the
+# flapping window from an hour to 2 minutes (scripts/lab/drill_rules.py), so that the drill's other switches
+# (etcd, leader-patroni, switchover, timeline, minutes apart) do not add up to three within it, while these do.
+drill_failover_flapping() {
+  local i t0; t0=$(date +%s.%N)
+  for i in 1 2 3; do
+    until_true 60 lab_healthy || log "not healthy before switchover $i"
+    lab patronictl switchover --leader "$(leader)" --force >/dev/null
+    sleep 5
+  done
+  await "$t0" "three switchovers in a row" 150 PatroniFailoverFlapping
+  until_true 120 lab_healthy || log "the lab is not healthy after the switchovers"
   settle
 }
 
