@@ -29,7 +29,7 @@
       multiplePrimaries: '1m',
       orphanedPrimary: '30s',
       postgresFailed: '1m',  // PatroniPostgresNotRunning, critical: failed states
-      postgresNotRunning: '5m',  // PatroniPostgresNotRunning, warning: any other state than running
+      postgresNotRunning: '5m',  // PatroniPostgresNotRunning, warning: any state but running, failed ones too
       dcsUnreachable: '30s',
       failsafeActive: '1m',
       redundancyLost: '5m',
@@ -80,6 +80,11 @@
       // PatroniFailoverFlapping: this many timeline switches within this window.
       flappingSwitches: 3,
       flappingWindow: '1h',
+      // PatroniPostgresNotRunning, critical: a member that fell into a failed state at least twice within this
+      // window and was never running in it (Patroni retrying a start that fails, state flapping between
+      // "start failed" and "starting") fails as surely as one that stays in a failed state.
+      postgresFlapWindow: '2m',
+      postgresFlapFailures: 2,
       // How long PatroniMemberDisappeared remembers a member that left the cluster view.
       memberMemory: '6h',
     },

@@ -250,7 +250,7 @@ DRILL_STEP_LIST=(
   "pending-restart  edit-config max_connections without a restart: PendingRestart"
   "slot             a permanent physical slot nobody consumes, then 30 MB of WAL: ReplicationSlotInactive"
   "slot-lost        a permanent slot beyond max_slot_wal_keep_size (16 MB) after 120 MB of WAL: ReplicationSlotInactive critical"
-  "replay-paused    maintenance mode, a replica's replay paused under 50 tps: ReplicationLagHigh from PostgreSQL's view"
+  "replay-paused    maintenance mode, a replica's replay paused under 50 tps: ReplicationLagHigh from PostgreSQL's view, ReplayPaused"
   "sync-missing     synchronous_mode on (quorum on Patroni 4) and both replicas stopped: SyncStandbyMissing"
   "sync-strict      synchronous_mode on and strict, both replicas stopped: SyncStandbyMissing critical"
   "crashed-paused   maintenance mode, a replica's postmaster SIGKILLed: Patroni leaves it down: PostgresNotRunning"
@@ -260,6 +260,11 @@ DRILL_STEP_LIST=(
   "privileges       an exporter whose role lacks pg_monitor: ExporterMissingPrivileges"
   "timeline         the old leader back without pg_rewind after a diverging failover: ReplicaTimelineMismatch"
   "standby-lag      on a standby lab (LAB_STANDBY_OF): apply delay while the upstream writes: ReplicationLagHigh, no ClusterUnlocked"
+  "redundancy-lost  both replicas' Patroni SIGKILLed: the cluster view shrinks to the leader: RedundancyLost, MemberDisappeared"
+  "member-disappeared a replica's Patroni SIGKILLed: MemberDisappeared (a clean stop is scale-in's: pages nobody)"
+  "watchdog-failed  a replica's watchdog mode required on a device that does not exist: WatchdogFailed"
+  "system-id-mismatch maintenance mode, a replica restarted on a data directory of its own initdb: SystemIdentifierMismatch"
+  "failover-flapping three switchovers within the drill copy's flapping window (2m): FailoverFlapping"
   "restart          planned: patronictl restart of every member; pages nobody"
   "scale-in         planned: a replica stopped for good (then brought back); pages nobody"
 )
@@ -399,6 +404,9 @@ walreceiver_pid() {
 }
 patroni_at_least() {   # MAJOR MINOR PATCH: the lab's Patroni is at least that version
   python3 -c "import sys; v = tuple(int(x) for x in '$LAB_PATRONI_VERSION'.split('.')[:3]); sys.exit(0 if v >= ($1, $2, $3) else 1)"
+}
+member_pending_restart() {   # NODE: Patroni lists NODE with a pending restart
+  members_json | python3 -c 'import json,sys; sys.exit(0 if [m for m in json.load(sys.stdin) if m["Member"] == sys.argv[1] and m.get("Pending restart")] else 1)' "$1"
 }
 set_member_parameter() {   # NODE NAME VALUE|-: a PostgreSQL parameter in NODE's own patroni.yml (- removes it), reloaded
   python3 - "$LAB_DIR/$1/patroni.yml" "$2" "$3" <<'PY'
@@ -540,7 +548,7 @@ drill_replay_paused() {
   PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" -c 'SELECT pg_wal_replay_pause()' >/dev/null
   CLEANUPS=("PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h $LAB_PG_HOST -p $port -U $LAB_PGUSER -d $LAB_PGDATABASE -c 'SELECT pg_wal_replay_resume()'" "${CLEANUPS[@]}")
   # Only the critical: the inhibition rule silences the warning of the same alert and member.
-  await "$t0" "replay of $node paused in maintenance mode, 50 tps" 300 PatroniReplicationLagHigh/critical
+  await "$t0" "replay of $node paused in maintenance mode, 50 tps" 300 PatroniReplicationLagHigh/critical PatroniReplayPaused
   firing_in_prometheus "$t0" "replay of $node paused in maintenance mode, 50 tps" 480 'alertname="PatroniReplicationLagHigh",severity="warning",source="postgres"'
   PGPASSFILE=$LAB_PGPASSFILE psql -XAtq -h "$LAB_PG_HOST" -p "$port" -U "$LAB_PGUSER" -d "$LAB_PGDATABASE" -c 'SELECT pg_wal_replay_resume()' >/dev/null
   stop_load
@@ -661,11 +669,15 @@ drill_postgres_broken() {
   local node t0; node=$(a_replica)
   set_member_parameter "$node" shared_preload_libraries drill_no_such_library
   CLEANUPS+=("set_member_parameter $node shared_preload_libraries -")
+  # The reload is asynchronous: a restart issued before Patroni applied it starts with the old parameters (and
+  # runs: seen on 3.0.2). Wait until Patroni says the member needs a restart.
+  until_true 60 member_pending_restart "$node" || log "$node does not report a pending restart"
   t0=$(date +%s.%N)
   lab patronictl restart "$LAB_SCOPE" "$node" --force >/dev/null 2>&1 || true
-  # Patroni retries the start every loop; what it reports meanwhile varied between runs ("start failed" or
-  # "restart failed", critical, or "stopped", the warning's: docs/alerting.md), so either severity counts.
-  await "$t0" "$node restarted with shared_preload_libraries=drill_no_such_library" 360 PatroniPostgresNotRunning
+  # Patroni retries the start every loop; what it reports meanwhile varies ("start failed" or "restart failed"
+  # between "starting" and "stopped": docs/alerting.md). The critical fires on a failed state held for its
+  # `for:`, or seen repeatedly within its flap window (2 minutes, also in the fast rendering) without running.
+  await "$t0" "$node restarted with shared_preload_libraries=drill_no_such_library" 480 PatroniPostgresNotRunning/critical
   local range; range=$(python3 -c "import time; print(int(time.time() - $t0) + 1)")
   record "states Patroni reported for $node" "patroni_postgres_state $(for f in min max; do
     prom_query "${f}_over_time(max(scope_member:patroni_postgres_state:max{member=\"$node\"})[${range}s:3s])" |
@@ -768,6 +780,102 @@ drill_standby_lag() {
   settle
 }
 
+# Redundancy lost: both replicas' Patroni die (SIGKILL; their postmasters keep streaming, as after an OOM kill
+# of Patroni alone). Once their keys expire (ttl) the cluster view lists the leader alone: no failover candidate
+# left, and two members vanished without a clean stop.
+drill_redundancy_lost() {
+  local r rs t0; rs=$(replicas); t0=$(date +%s.%N)
+  for r in $rs; do lab kill-patroni "$r" >/dev/null; CLEANUPS+=("lab start-patroni $r"); done
+  await "$t0" "both replicas' Patroni SIGKILLed ($rs)" 420 PatroniRedundancyLost PatroniMemberDisappeared
+  for r in $rs; do lab start-patroni "$r" >/dev/null; done; CLEANUPS=()
+  until_true 120 lab_healthy || log "$rs did not come back"
+  settle
+}
+
+# A member whose Patroni dies (SIGKILL) leaves the cluster view once its key expires, without the state
+# "stopped" a clean stop publishes first (step scale-in, the planned control, pages nobody). One replica is
+# left to take over: no RedundancyLost.
+drill_member_disappeared() {
+  local node t0; node=$(a_replica); t0=$(date +%s.%N)
+  lab kill-patroni "$node" >/dev/null
+  CLEANUPS+=("lab start-patroni $node")
+  await "$t0" "a replica's Patroni SIGKILLed ($node)" 300 PatroniMemberDisappeared
+  forbid "$t0" PatroniRedundancyLost
+  lab start-patroni "$node" >/dev/null; CLEANUPS=()
+  until_true 120 lab_healthy || log "$node did not come back"
+  settle
+}
+
+set_member_watchdog() {   # NODE MODE [DEVICE]: the watchdog section of NODE's own patroni.yml, reloaded
+  python3 - "$LAB_DIR/$1/patroni.yml" "$2" "${3:-}" <<'PY'
+import sys
+path, mode, device = sys.argv[1:]
+lines = open(path).read().split("\n")
+at = lines.index("watchdog:")
+end = at + 1
+while end < len(lines) and lines[end].startswith("  "):
+    end += 1
+lines[at + 1:end] = ["  mode: %s" % mode] + (["  device: %s" % device] if device else [])
+open(path, "w").write("\n".join(lines))
+PY
+  lab patronictl reload "$LAB_SCOPE" "$1" --force >/dev/null
+}
+
+# Patroni (3.0.2 and 4.0, watchdog/base.py) reports watchdog_failed while the mode is `required` and the device
+# is not usable: LinuxWatchdogDevice.is_healthy is "the device exists and is writable". The lab's machine has
+# no watchdog device (and loading softdog would arm a reset of the whole machine), so a replica is pointed at a
+# device path that does not exist: what an unloaded driver or a wrong device looks like. On a replica that only
+# keeps it from being promoted (ha.py: "not watchdog capable").
+drill_watchdog_failed() {
+  local node t0; node=$(a_replica); t0=$(date +%s.%N)
+  set_member_watchdog "$node" required "$LAB_DIR/$node/no-such-watchdog"
+  CLEANUPS+=("set_member_watchdog $node off")
+  await "$t0" "$node: watchdog mode required, no such device" 420 PatroniWatchdogFailed
+  set_member_watchdog "$node" off; CLEANUPS=()
+  settle
+}
+
+# A member whose data directory belongs to another database (a fresh initdb): Patroni 3.0.2 exits on it
+# ("system ID mismatch", ha.py) unless the cluster is paused, where it keeps running and reports the new
+# system identifier in GET /patroni (from pg_controldata) while leaving the stopped PostgreSQL alone. So: the
+# replica stopped cleanly, maintenance mode, its data directory moved aside and replaced by an initdb of its
+# own, its Patroni started again; then everything put back before `resume` (which would make it exit).
+drill_system_id_mismatch() {
+  local node t0 data; node=$(a_replica); data=$LAB_DIR/$node/data
+  lab stop-patroni "$node" >/dev/null
+  CLEANUPS+=("lab start-patroni $node")
+  lab patronictl pause --wait >/dev/null
+  CLEANUPS=("lab patronictl resume --wait" "${CLEANUPS[@]}")
+  mv "$data" "$data.drill"
+  CLEANUPS=("lab stop-patroni $node; rm -rf $data; mv $data.drill $data" "${CLEANUPS[@]}")
+  install -d -m 700 -o "$LAB_USER" -g "$LAB_USER" "$data"
+  /usr/bin/setpriv --reuid="$LAB_USER" --regid="$LAB_USER" --init-groups /usr/bin/env -i PATH=/usr/bin:/bin \
+    "$LAB_PG_BIN/initdb" -D "$data" -U postgres -A trust --no-sync >>"$ALERTING_DIR/initdb.log" 2>&1
+  t0=$(date +%s.%N)
+  lab start-patroni "$node" >/dev/null
+  await "$t0" "$node on a data directory of its own initdb (maintenance mode)" 420 PatroniSystemIdentifierMismatch
+  lab stop-patroni "$node" >/dev/null; rm -rf "$data"; mv "$data.drill" "$data"
+  lab start-patroni "$node" >/dev/null
+  lab patronictl resume --wait >/dev/null; CLEANUPS=()
+  until_true 120 lab_healthy || log "$node did not come back"
+  settle
+}
+
+# Three switchovers in a row, each once the cluster is healthy again. The drill copy of the rules cuts the
+# flapping window from an hour to 2 minutes (scripts/lab/drill_rules.py), so that the drill's other switches
+# (etcd, leader-patroni, switchover, timeline, minutes apart) do not add up to three within it, while these do.
+drill_failover_flapping() {
+  local i t0; t0=$(date +%s.%N)
+  for i in 1 2 3; do
+    until_true 60 lab_healthy || log "not healthy before switchover $i"
+    lab patronictl switchover --leader "$(leader)" --force >/dev/null
+    sleep 5
+  done
+  await "$t0" "three switchovers in a row" 150 PatroniFailoverFlapping
+  until_true 120 lab_healthy || log "the lab is not healthy after the switchovers"
+  settle
+}
+
 drill_restart() {
   local t0; t0=$(date +%s.%N)
   lab patronictl restart "$LAB_SCOPE" --force >/dev/null
@@ -809,17 +917,19 @@ cmd_drill() {
     steps+=("$s")
   done
   local t_start=$SECONDS
+  # The drill's copy of the rules first, and quiet by those: the shipped rules keep PatroniFailoverFlapping
+  # firing for an hour after a run with step failover-flapping, the copy's 2-minute window does not.
+  python3 "$LAB_PY/drill_rules.py" "$DRILL_FAST" "$PWD/rules" "$ALERTING_DIR/drill-rules"
+  trap drill_cleanup EXIT
+  use_rules "$ALERTING_DIR/drill-rules"
+  DRILL_RULES_IN_USE=1
+  log "Prometheus evaluates the drill's copy of the rules ($ALERTING_DIR/drill-rules, fast: $DRILL_FAST)"
   log "waiting for a quiet cluster and history in Prometheus"
   wait_quiet 300 || die "Patroni alerts are firing before the drill: $(prom_query 'ALERTS')"
   # Two minutes of history (the shipped intervals), or a few scrapes with the fast ones (no fast-drill step
   # compares with the past beyond its own incident).
   local need=24; [ "${ALERTING_FAST:-0}" != 1 ] || need=4
   until [ "$(prom_query "count_over_time(up{job=\"patroni\"}[5m]) >= $need")" != "[]" ]; do sleep 3; done
-  python3 "$LAB_PY/drill_rules.py" "$DRILL_FAST" "$PWD/rules" "$ALERTING_DIR/drill-rules"
-  trap drill_cleanup EXIT
-  use_rules "$ALERTING_DIR/drill-rules"
-  DRILL_RULES_IN_USE=1
-  log "Prometheus evaluates the drill's copy of the rules ($ALERTING_DIR/drill-rules, fast: $DRILL_FAST)"
 
   local durations=() t
   for s in "${steps[@]}"; do

@@ -20,7 +20,22 @@ local u = import '../lib/utils.libsonnet';
     local c = $._config,
     local f = c['for'],
     local t = c.thresholds,
+    local failedStates = std.join('\n  or ', [
+      'scope_member:patroni_postgres_state:max == %d' % n for n in [1, 3, 8, 10, 13, 14]
+    ]),
+    local stateName = std.join('', [
+      '{{ $s := printf "%.0f" $value }}',
+      '{{ if eq $s "-1" }}"unknown" (Patroni\'s status query failed)',
+      '{{ else if eq $s "0" }}"initializing new cluster"{{ else if eq $s "1" }}"initdb failed"',
+      '{{ else if eq $s "2" }}"running custom bootstrap script"{{ else if eq $s "3" }}"custom bootstrap failed"',
+      '{{ else if eq $s "4" }}"creating replica"{{ else if eq $s "6" }}"starting"',
+      '{{ else if eq $s "7" }}"starting after custom bootstrap"{{ else if eq $s "8" }}"start failed"',
+      '{{ else if eq $s "9" }}"restarting"{{ else if eq $s "10" }}"restart failed"{{ else if eq $s "11" }}"stopping"',
+      '{{ else if eq $s "12" }}"stopped"{{ else if eq $s "13" }}"stop failed"{{ else if eq $s "14" }}"crashed"',
+      '{{ else }}{{ $s }}{{ end }} (patroni_postgres_state {{ $s }})',
+    ]),
     local text = {
+      postgresFlapWindow: u.humanDuration(t.postgresFlapWindow),
       replayLagSeconds: u.humanDuration('%ds' % t.replayLagSeconds),
       failoverWindow: u.humanDuration(t.failoverWindow),
       configChangeWindow: u.humanDuration(t.configChangeWindow),
@@ -131,38 +146,45 @@ local u = import '../lib/utils.libsonnet';
         comment:: |||
           A failed PostgreSQL that Patroni will not bring back by itself: initdb failed (1), custom bootstrap
           failed (3), start failed (8), restart failed (10), stop failed (13), crashed (14; transient while
-          Patroni restarts it, lasting only in maintenance mode or when the restart fails).
+          Patroni restarts it, lasting only in maintenance mode or when the restart fails), held for `for:`.
+          Or a member that fell into one of them repeatedly within the flap window and was not running at any
+          point in it: Patroni retrying a start that keeps failing (a broken parameter) flaps between "start
+          failed" and "starting" (or "stopped"), which no single state holds for `for:`. A crash that Patroni
+          repairs within the window shows "running" again, and a planned switchover or restart passes through
+          no failed state.
         |||,
         alert: "PatroniPostgresNotRunning",
         expr: |||
-          scope_member:patroni_postgres_state:max == 1 or scope_member:patroni_postgres_state:max == 3
-          or scope_member:patroni_postgres_state:max == 8 or scope_member:patroni_postgres_state:max == 10
-          or scope_member:patroni_postgres_state:max == 13 or scope_member:patroni_postgres_state:max == 14
-        |||,
+          %(failedStates)s
+          or
+          (
+            scope_member:patroni_postgres_state:max
+            and count_over_time((%(failedStates)s)[%%(postgresFlapWindow)s:]) >= %%(postgresFlapFailures)s
+            unless max_over_time((scope_member:patroni_postgres_state:max == 5)[%%(postgresFlapWindow)s:])
+          )
+        ||| % {failedStates: failedStates},
         'for': f.postgresFailed,
         labels: {'severity': 'critical'},
         annotations: {
           summary: "PostgreSQL of {{ $labels.member }} ({{ $labels.scope }}) has failed",
           description: |||
-            PostgreSQL on member {{ $labels.member }} of scope {{ $labels.scope }} has been in state
-            {{ $s := printf "%.0f" $value }}{{ if eq $s "1" }}"initdb failed"{{ else if eq $s "3" }}"custom bootstrap failed"{{ else if eq $s "8" }}"start failed"{{ else if eq $s "10" }}"restart failed"{{ else if eq $s "13" }}"stop failed"{{ else if eq $s "14" }}"crashed"{{ end }}
-            (patroni_postgres_state {{ $s }}) for [[for]]; Patroni does not recover from this by itself.
-          |||,
+            PostgreSQL on member {{ $labels.member }} of scope {{ $labels.scope }} has failed: it has been in a
+            failed state for [[for]], or has fallen back into one repeatedly without running for
+            [[postgresFlapWindow]] (now %(stateName)s); Patroni does not recover from this by itself.
+          ||| % {stateName: stateName},
         },
       },
       {
         comment:: |||
           Any other state than running (5) for longer: stopped, starting, stopping, restarting, creating replica,
-          bootstrapping, unknown (-1). A planned switchover or restart passes through these for seconds.
+          bootstrapping, unknown (-1), and the failed states too, so that a member flapping between a failed state
+          and another one (a start retried and failing) is not running for the whole `for:` either way; the
+          critical silences this warning by the inhibition rule of docs/alerting.md. A planned switchover or
+          restart passes through these for seconds.
         |||,
         alert: "PatroniPostgresNotRunning",
         expr: |||
           scope_member:patroni_postgres_state:max != 5
-          unless (
-            scope_member:patroni_postgres_state:max == 1 or scope_member:patroni_postgres_state:max == 3
-            or scope_member:patroni_postgres_state:max == 8 or scope_member:patroni_postgres_state:max == 10
-            or scope_member:patroni_postgres_state:max == 13 or scope_member:patroni_postgres_state:max == 14
-          )
         |||,
         'for': f.postgresNotRunning,
         labels: {'severity': 'warning'},
@@ -170,10 +192,8 @@ local u = import '../lib/utils.libsonnet';
           summary: "PostgreSQL of {{ $labels.member }} ({{ $labels.scope }}) is not running",
           description: |||
             PostgreSQL on member {{ $labels.member }} of scope {{ $labels.scope }} has not been running for
-            [[for]]: state
-            {{ $s := printf "%.0f" $value }}{{ if eq $s "-1" }}"unknown" (Patroni's status query failed){{ else if eq $s "0" }}"initializing new cluster"{{ else if eq $s "2" }}"running custom bootstrap script"{{ else if eq $s "4" }}"creating replica"{{ else if eq $s "6" }}"starting"{{ else if eq $s "7" }}"starting after custom bootstrap"{{ else if eq $s "9" }}"restarting"{{ else if eq $s "11" }}"stopping"{{ else if eq $s "12" }}"stopped"{{ else }}{{ $s }}{{ end }}
-            (patroni_postgres_state {{ $s }}).
-          |||,
+            [[for]]: now %(stateName)s.
+          ||| % {stateName: stateName},
         },
       },
       {

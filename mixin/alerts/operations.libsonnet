@@ -111,9 +111,11 @@ local u = import '../lib/utils.libsonnet';
         comment:: |||
           Failovers flapping: the leader changed 3 times or more within the last hour (three new timelines). A
           planned switchover, or a rolling restart or upgrade with a switchover or two, stays below. GET /history's
-          last timeline (not its row count, which max_timelines_history trims) against its lowest of the hour;
-          without a history view, the scope's highest timeline in the cluster view, else in members' own
-          GET /patroni (0 = PostgreSQL down, ignored). Fires at once, resolves an hour after the third switch.
+          last timeline (not its row count, which max_timelines_history trims) against its lowest of the hour,
+          or the scope's highest timeline in the cluster view against its lowest of the hour: a cluster's first
+          switch creates its history, so the history of a fresh cluster that switched three times shows two
+          (seen on the lab); without either view, members' own GET /patroni (0 = PostgreSQL down, ignored).
+          Fires at once, resolves an hour after the third switch.
         |||,
         alert: "PatroniFailoverFlapping",
         expr: |||
@@ -127,7 +129,6 @@ local u = import '../lib/utils.libsonnet';
               - on (%(scope)s)
             min_over_time(max by (%(scope)s) (patroni_cluster_member_timeline)[%(flappingWindow)s:15s])
             >= %(flappingSwitches)s
-            unless on (%(scope)s) patroni_history_last_switch_timeline
           )
           or
           (

@@ -19,6 +19,13 @@ for path in sorted(glob.glob(os.path.join(src, "*.yml"))):
                 assert "> 1073741824" in rule["expr"]
                 rule["expr"] = rule["expr"].replace("> 1073741824", "> 4194304")
                 rule["for"] = "1m"
+            # Drill-sized: 30 minutes of paused replay, and three switches within 2 minutes rather than an hour
+            # (the drill's own switchovers and failovers, minutes apart, must not add up to three).
+            if name == "PatroniReplayPaused" and rule.get("for") == "30m":
+                rule["for"] = "1m"
+            if name == "PatroniFailoverFlapping":
+                assert "[1h]" in rule["expr"] and "[1h:15s]" in rule["expr"]
+                rule["expr"] = rule["expr"].replace("[1h]", "[2m]").replace("[1h:15s]", "[2m:5s]")
             if fast and name and seconds(str(rule.get("for", "0s"))) > 0:
                 rule["for"] = "%ds" % min(30, max(10, seconds(str(rule["for"])) // 6))
     yaml.safe_dump(doc, open(os.path.join(dst, os.path.basename(path)), "w"), sort_keys=False, width=200)
