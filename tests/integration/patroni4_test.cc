@@ -143,7 +143,9 @@ TEST_F(Patroni4Test, QuorumModeMakesQuorumStandbysAndLosesThemWithTheReplicas) {
 // which answer its POST /failsafe, keep running. PatroniClusterUnlocked's node-view form excludes a scope whose
 // failsafe mode is active; PatroniFailsafeActive reads the same family.
 TEST_F(Patroni4Test, FailsafeModeKeepsThePrimaryWhileTheDcsIsAway) {
-  auto exporter = Start();
+  // An edit of failsafe_mode changes nothing GET /cluster shows, so the exporter sees it when its cached /config
+  // is refreshed: a short interval here (default 1m) keeps the waits below within their bounds, through the cache.
+  auto exporter = Start({"--patroni.config-refresh-interval", "5s"});
   ASSERT_TRUE(Healthy(*exporter));
   Lab("patronictl edit-config --force -s failsafe_mode=true");
   std::string text;

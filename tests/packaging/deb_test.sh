@@ -172,7 +172,8 @@ curl -fsS --max-time 15 "http://127.0.0.1:$port/metrics" >"$work/metrics" || fai
 grep -q "^patroni_exporter_build_info{.*version=\"$version\"" "$work/metrics" || fail "no build_info $version"
 if [ "$lab" = 1 ]; then
   for u in "${urls[0]}" "${urls[1]}"; do
-    if ! grep -q "^patroni_up{target=\"$u\"} 1" "$work/metrics"; then
+    # Every lab member's scope is known from its own answer, so the gauge carries it.
+    if ! grep -qE "^patroni_up\{target=\"$u\",scope=\"[^\"]+\"\} 1$" "$work/metrics"; then
       grep '^patroni_up' "$work/metrics"
       fail "patroni_up{target=\"$u\"} is not 1"
     fi
