@@ -60,27 +60,40 @@ TEST(BasicAuthTest, CacheIsBounded) {
 
 // The figure docs/security.md quotes: a cost-10 check, first (bcrypt) and cached.
 TEST(BasicAuthTest, CachedCheckIsMuchFasterThanBcrypt) {
-  BasicAuth auth({{"prometheus", kHash10}});
-  auto time = [&](const char* user, const char* password) {
+  auto time = [](BasicAuth& auth, const char* user, const char* password) {
     const auto start = std::chrono::steady_clock::now();
     const bool ok = auth.CheckPassword(user, password);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    return std::make_pair(ok, us.count());
+    return std::make_pair(ok, static_cast<long long>(us.count()));
   };
-  const auto first = time("prometheus", "scrape-secret");
-  const auto cached = time("prometheus", "scrape-secret");
-  const auto unknown = time("nobody", "scrape-secret");
-  const auto wrong = time("prometheus", "wrong");
-  EXPECT_TRUE(first.first);
-  EXPECT_TRUE(cached.first);
-  EXPECT_FALSE(unknown.first);
-  EXPECT_FALSE(wrong.first);
-  std::printf("bcrypt cost 10: first check %lld us, cached %lld us, unknown user %lld us, wrong password %lld us\n",
-              static_cast<long long>(first.second), static_cast<long long>(cached.second),
-              static_cast<long long>(unknown.second), static_cast<long long>(wrong.second));
-  EXPECT_LT(cached.second * 20, first.second);
+  // The least of a few tries of each: a check never gets faster than its work, while a preempted try on a
+  // shared machine gets slower, so minimums compare the work and not the scheduler. "first" needs a fresh cache.
+  constexpr int kTries = 3;
+  long long first = -1, cached = -1, unknown = -1, wrong = -1;
+  auto keep_min = [](long long* least, const std::pair<bool, long long>& run) {
+    if (*least < 0 || run.second < *least) *least = run.second;
+  };
+  for (int i = 0; i < kTries; ++i) {
+    BasicAuth auth({{"prometheus", kHash10}});
+    const auto f = time(auth, "prometheus", "scrape-secret");
+    const auto c = time(auth, "prometheus", "scrape-secret");
+    const auto u = time(auth, "nobody", "scrape-secret");
+    const auto w = time(auth, "prometheus", "wrong");
+    EXPECT_TRUE(f.first);
+    EXPECT_TRUE(c.first);
+    EXPECT_FALSE(u.first);
+    EXPECT_FALSE(w.first);
+    keep_min(&first, f);
+    keep_min(&cached, c);
+    keep_min(&unknown, u);
+    keep_min(&wrong, w);
+  }
+  std::printf("bcrypt cost 10, least of %d: first check %lld us, cached %lld us, unknown user %lld us, wrong "
+              "password %lld us\n",
+              kTries, first, cached, unknown, wrong);
+  EXPECT_LT(cached * 20, first);
   // An unknown user pays a bcrypt of the same cost (within a factor, on a shared machine).
-  EXPECT_GT(unknown.second * 3, first.second);
+  EXPECT_GT(unknown * 3, first);
 }
 
 }  // namespace
