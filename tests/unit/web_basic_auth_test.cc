@@ -88,9 +88,10 @@ TEST(BasicAuthTest, CachedCheckIsMuchFasterThanBcrypt) {
     keep_min(&unknown, u);
     keep_min(&wrong, w);
   }
-  std::printf("bcrypt cost 10, least of %d: first check %lld us, cached %lld us, unknown user %lld us, wrong "
-              "password %lld us\n",
-              kTries, first, cached, unknown, wrong);
+  std::printf(
+      "bcrypt cost 10, least of %d: first check %lld us, cached %lld us, unknown user %lld us, wrong "
+      "password %lld us\n",
+      kTries, first, cached, unknown, wrong);
   EXPECT_LT(cached * 20, first);
   // An unknown user pays a bcrypt of the same cost (within a factor, on a shared machine).
   EXPECT_GT(unknown * 3, first);
