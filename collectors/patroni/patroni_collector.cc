@@ -69,6 +69,15 @@ void Append(std::vector<std::size_t>* to, const std::vector<std::size_t>& more) 
   to->insert(to->end(), more.begin(), more.end());
 }
 
+// The scope of a target as far as it is known without its cluster view: what its own /patroni named this scrape
+// (`identity`), else what the directory remembers of that REST API. patroni_up and patroni_cluster_up both ask.
+std::optional<std::string> KnownScope(const std::map<std::string, std::pair<std::string, std::string>>& identity,
+                                      const MemberDirectory& directory, const BaseUrl& url) {
+  if (const auto who = identity.find(url.ToString()); who != identity.end()) return who->second.first;
+  if (const std::optional<DirectoryMember> known = directory.FindByApiUrl(url)) return known->scope;
+  return std::nullopt;
+}
+
 // {target} plus `scope` when one is known.
 Labels TargetLabels(const std::string& target, const std::optional<std::string>& scope) {
   Labels labels = {{"target", target}};
@@ -231,14 +240,6 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     const std::string target = slot.url.ToString();
     const ClusterView* view = s->views[c] ? &*s->views[c] : nullptr;
     const std::optional<NodeStatus> status = ReadPatroniAnswer(s->plan.response(i), target, &s->plan.failure(i));
-    // The scope of a target that did not answer: what the directory remembers of that REST API (before this
-    // scrape's answers overwrite nothing, since it did not answer).
-    std::optional<std::string> scope;
-    if (status) {
-      scope = status->scope;
-    } else if (const std::optional<DirectoryMember> known = directory_->FindByApiUrl(slot.url)) {
-      scope = known->scope;
-    }
     if (status) {
       const std::string member = ResolveMemberName(status->name, view, slot.url, *directory_);
       s->identity[target] = {status->scope, member};
@@ -261,7 +262,10 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     // A remembered member that /cluster no longer lists and whose Patroni is gone was removed (scale-in) or died:
     // no up sample, so it pages nobody; its PostgreSQL is still queried (patroni_pg_orphaned_primary).
     const bool listed = (view != nullptr ? listed_now[c] : listed_before).count(slot.url.HostPort()) > 0;
-    if (status || listed || IsSeed(options_.clusters[c], slot.url)) s->ups.push_back({target, c, bool(status), scope});
+    // Looked up now, before EmitClusters records this scrape's views in the directory.
+    if (status || listed || IsSeed(options_.clusters[c], slot.url)) {
+      s->ups.push_back({target, c, bool(status), KnownScope(s->identity, *directory_, slot.url)});
+    }
     const SlotFailure& f = s->plan.failure(i);
     failures_->Record(target, "/patroni", f.kind, f.detail);
   }
@@ -311,14 +315,8 @@ void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
   for (const std::size_t i : s->seed_cluster_slots) {
     const Slot& slot = s->plan.slot(i);
     const std::string target = slot.url.ToString();
-    std::optional<std::string> scope;
-    if (const auto who = s->identity.find(target); who != s->identity.end()) {
-      scope = who->second.first;
-    } else if (const std::optional<DirectoryMember> known = directory_->FindByApiUrl(slot.url)) {
-      scope = known->scope;
-    } else {
-      scope = s->scope[slot.cluster];
-    }
+    std::optional<std::string> scope = KnownScope(s->identity, *directory_, slot.url);
+    if (!scope) scope = s->scope[slot.cluster];
     out->AddGauge("patroni_cluster_up",
                   "1 if the Patroni REST API at target answered GET /cluster with a valid cluster, 0 otherwise.",
                   TargetLabels(target, scope), s->valid_cluster_slots.count(i) ? 1 : 0);
