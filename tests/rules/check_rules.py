@@ -9,8 +9,10 @@ For every alerting rule:
   - rules/README.md's threshold table has a row for the alert;
   - tests/rules/*.test.yml has a case where it fires, a case where it must not, and a planned switchover case
     (a test whose name contains "switchover"); and
-  - mutations: with its expression replaced by one that never fires, the promtool tests fail (so a firing
-    case really exercises it); with its `for:` set to 0s, they fail too (so a case checks it does not fire early).
+  - mutations: with its expression replaced by one that never fires, the alert's own promtool test cases (those
+    asserting on its name) fail (so a firing case really exercises it); with its `for:` set to 0s, they fail too
+    (so a case checks it does not fire early). Running only those cases per mutant keeps the check at about 25 s
+    on 2 cores instead of 110 s.
 
 Usage: check_rules.py --root REPO --promtool PATH
 """
@@ -48,17 +50,27 @@ def runbook_base(root):
     return m.group(1)
 
 
-def promtool_passes(promtool, test_files, rule_dir):
-    """Runs promtool test rules on copies of test_files whose rule_files point into rule_dir."""
+def promtool_passes(promtool, test_files, rule_dir, alertname=None):
+    """Runs promtool test rules on copies of test_files whose rule_files point into rule_dir. With alertname,
+    only the test cases that assert on that alert are kept: a mutant of an alert must be killed by the alert's own
+    cases, and running just those makes the mutation check several times faster. No case left counts as a pass
+    (nothing bites)."""
     with tempfile.TemporaryDirectory() as tmp:
         copies = []
         for t in test_files:
             doc = load(t)
+            if alertname is not None:
+                doc["tests"] = [c for c in doc["tests"]
+                                if any(a["alertname"] == alertname for a in c.get("alert_rule_test", []))]
+                if not doc["tests"]:
+                    continue
             doc["rule_files"] = [os.path.join(rule_dir, os.path.basename(r)) for r in doc["rule_files"]]
             dst = os.path.join(tmp, os.path.basename(t))
             with open(dst, "w") as f:
                 yaml.safe_dump(doc, f, sort_keys=False)
             copies.append(dst)
+        if not copies:
+            return True
         r = subprocess.run([promtool, "test", "rules"] + copies, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         return r.returncode == 0
 
@@ -143,7 +155,7 @@ def main():
             mutated["groups"][gi]["rules"][ri][key] = value
             with open(os.path.join(rule_dir, os.path.basename(path)), "w") as f:
                 yaml.safe_dump(mutated, f, sort_keys=False)
-            return promtool_passes(args.promtool, tests, rule_dir)
+            return promtool_passes(args.promtool, tests, rule_dir, mutated["groups"][gi]["rules"][ri]["alert"])
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
         for job, passes in zip(jobs, pool.map(mutant_passes, jobs)):
