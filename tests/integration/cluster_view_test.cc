@@ -23,17 +23,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-class ClusterViewTest : public ::testing::Test {
+class ClusterViewTest : public LabClusterTest {
  protected:
-  void SetUp() override {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    lab_ = ReadLabEnv();
-    urls_ = Split(lab_["LAB_PATRONI_URLS"]);
-    names_ = Split(lab_["LAB_MEMBER_NAMES"]);
-    ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
-    scope_ = "scope=\"" + lab_["LAB_SCOPE"] + "\"";
-  }
-
   // An exporter given only the first member, with discovery on: it must find the other two.
   std::unique_ptr<ExporterProcess> StartFromOneSeed(const std::vector<std::string>& extra = {},
                                                     const std::string& timeout = "2s") {
@@ -46,23 +37,8 @@ class ClusterViewTest : public ::testing::Test {
   }
 
   std::string LeaderOf(const std::string& text) {
-    for (const std::string& n : names_) {
-      if (Find(text, "patroni_cluster_member_role", {"member=\"" + n + "\"", "role=\"leader\""}) == 1) return n;
-    }
-    return "";
-  }
-
-  // Polls `condition` on fresh scrapes every 250 ms for up to `limit`; true when it held once.
-  bool WaitFor(ExporterProcess& exporter, seconds limit, const std::function<bool(const std::string&)>& condition,
-               const std::function<void(const std::string&)>& each = nullptr) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      const std::string text = exporter.Get("/metrics");
-      if (each) each(text);
-      if (condition(text)) return true;
-      std::this_thread::sleep_for(milliseconds(250));
-    }
-    return false;
+    const std::size_t i = ClusterLeaderIndex(text, names_);
+    return i < names_.size() ? names_[i] : "";
   }
 
   // Waits until all three members answer, one leader, two streaming replicas (the lab's idea of healthy).
@@ -77,10 +53,6 @@ class ClusterViewTest : public ::testing::Test {
              Find(text, "patroni_cluster_members", {scope_}) == 3;
     });
   }
-
-  std::map<std::string, std::string> lab_;
-  std::vector<std::string> urls_, names_;
-  std::string scope_;
 };
 
 TEST_F(ClusterViewTest, OneSeedShowsTheWholeClusterLikePatronictl) {

@@ -44,19 +44,7 @@ std::optional<long long> ListenOverflows() {
   return std::nullopt;
 }
 
-class HealthViewLoadTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    lab_ = ReadLabEnv();
-    urls_ = Split(lab_["LAB_PATRONI_URLS"]);
-    names_ = Split(lab_["LAB_MEMBER_NAMES"]);
-    ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
-  }
-
-  std::map<std::string, std::string> lab_;
-  std::vector<std::string> urls_, names_;
-};
+using HealthViewLoadTest = LabClusterTest;
 
 TEST_F(HealthViewLoadTest, FourScrapersNeitherOverflowPatronisBacklogNorWaitForSynRetransmits) {
   constexpr int kScrapers = 4;

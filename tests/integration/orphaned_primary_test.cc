@@ -25,23 +25,14 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
-class OrphanedPrimaryTest : public ::testing::Test {
+class OrphanedPrimaryTest : public LabClusterTest {
  protected:
-  void SetUp() override {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    lab_ = ReadLabEnv();
-    urls_ = Split(lab_["LAB_PATRONI_URLS"]);
-    names_ = Split(lab_["LAB_MEMBER_NAMES"]);
-    ports_ = Split(lab_["LAB_PG_PORTS"]);
-    ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
-  }
-
   std::string Credentials() const {
     return "user=postgres dbname=postgres sslmode=disable connect_timeout=2 passfile=" + lab_.at("LAB_PGPASSFILE");
   }
   // One exporter for the whole cluster: every member's REST API, PostgreSQL at the addresses /cluster gives.
   std::unique_ptr<ExporterProcess> StartClusterExporter() {
-    std::vector<std::string> flags = {"--patroni.discovery", "on", "--patroni.timeout", "2s",
+    std::vector<std::string> flags = {"--patroni.discovery",     "on",         "--patroni.timeout", "2s",
                                       "--postgres.dsn-template", Credentials()};
     for (const std::string& url : urls_) flags.insert(flags.end(), {"--patroni.url", url});
     auto exporter = std::make_unique<ExporterProcess>(flags);
@@ -50,32 +41,13 @@ class OrphanedPrimaryTest : public ::testing::Test {
   }
   // A sidecar next to member i: its own Patroni, its own PostgreSQL named in the template.
   std::unique_ptr<ExporterProcess> StartSidecar(std::size_t i) {
-    auto exporter = std::make_unique<ExporterProcess>(std::vector<std::string>{
-        "--patroni.url", urls_[i], "--patroni.timeout", "2s", "--postgres.dsn-template",
-        "host=127.0.0.1 port=" + ports_[i] + " " + Credentials()});
+    auto exporter = std::make_unique<ExporterProcess>(
+        std::vector<std::string>{"--patroni.url", urls_[i], "--patroni.timeout", "2s", "--postgres.dsn-template",
+                                 "host=127.0.0.1 port=" + ports_[i] + " " + Credentials()});
     EXPECT_TRUE(exporter->ready());
     return exporter;
   }
-  std::size_t Leader(const std::string& text) const {
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-      if (Find(text, "patroni_cluster_member_role", {"member=\"" + names_[i] + "\"", "role=\"leader\""}) == 1) {
-        return i;
-      }
-    }
-    return names_.size();
-  }
-  // Scrapes every 250 ms until `condition` holds on one scrape, at most `limit`; `each` sees every scrape.
-  static bool WaitFor(ExporterProcess& exporter, seconds limit, const std::function<bool(const std::string&)>& condition,
-                      const std::function<void(const std::string&)>& each = nullptr) {
-    const auto end = Clock::now() + limit;
-    while (Clock::now() < end) {
-      const std::string text = exporter.Get("/metrics");
-      if (each) each(text);
-      if (condition(text)) return true;
-      std::this_thread::sleep_for(milliseconds(250));
-    }
-    return false;
-  }
+  std::size_t Leader(const std::string& text) const { return ClusterLeaderIndex(text, names_); }
   // Every member answers, one leader, PostgreSQL up on all three and writable on exactly one.
   bool Healthy(ExporterProcess& exporter) {
     return WaitFor(exporter, seconds(150), [&](const std::string& text) {
@@ -90,12 +62,10 @@ class OrphanedPrimaryTest : public ::testing::Test {
   }
   int Orphans(const std::string& text) const {
     int orphans = 0;
-    for (const std::string& n : names_) orphans += Find(text, "patroni_pg_orphaned_primary", {"name=\"" + n + "\""}) == 1;
+    for (const std::string& n : names_)
+      orphans += Find(text, "patroni_pg_orphaned_primary", {"name=\"" + n + "\""}) == 1;
     return orphans;
   }
-
-  std::map<std::string, std::string> lab_;
-  std::vector<std::string> urls_, names_, ports_;
 };
 
 TEST_F(OrphanedPrimaryTest, KilledLeaderPatroniLeavesAWritablePrimaryThatBothModesSee) {
@@ -124,9 +94,8 @@ TEST_F(OrphanedPrimaryTest, KilledLeaderPatroniLeavesAWritablePrimaryThatBothMod
     });
     sidecar_seconds = std::chrono::duration<double>(Clock::now() - killed).count();
   });
-  EXPECT_TRUE(WaitFor(*cluster, seconds(60), [&](const std::string& t) {
-    return Find(t, "patroni_pg_orphaned_primary", {name}) == 1;
-  }));
+  EXPECT_TRUE(WaitFor(*cluster, seconds(60),
+                      [&](const std::string& t) { return Find(t, "patroni_pg_orphaned_primary", {name}) == 1; }));
   cluster_seconds = std::chrono::duration<double>(Clock::now() - killed).count();
   watch_sidecar.join();
   EXPECT_TRUE(sidecar_saw);
@@ -144,10 +113,11 @@ TEST_F(OrphanedPrimaryTest, KilledLeaderPatroniLeavesAWritablePrimaryThatBothMod
            Find(t, "patroni_pg_orphaned_primary", {"name=\"" + names_[new_leader] + "\""}) == 0;
   }));
   const double split_seconds = std::chrono::duration<double>(Clock::now() - killed).count();
-  std::printf("orphaned primary %s: cluster exporter %.1f s, sidecar %.1f s after SIGKILL; two writable primaries "
-              "seen %.1f s after (old leader %s by /cluster)\n",
-              names_[leader].c_str(), cluster_seconds, sidecar_seconds, split_seconds,
-              listed_gone ? "no longer listed" : "still listed");
+  std::printf(
+      "orphaned primary %s: cluster exporter %.1f s, sidecar %.1f s after SIGKILL; two writable primaries "
+      "seen %.1f s after (old leader %s by /cluster)\n",
+      names_[leader].c_str(), cluster_seconds, sidecar_seconds, split_seconds,
+      listed_gone ? "no longer listed" : "still listed");
   EXPECT_TRUE(listed_gone) << "the old leader's key should have expired from the DCS by now";
 
   // Back to normal: Patroni returns, demotes the old primary (pg_rewind) and it follows the new leader.
@@ -201,8 +171,8 @@ TEST_F(OrphanedPrimaryTest, AStalledPatroniDoesNotStarvePostgres) {
   std::string cluster_body = "{\"scope\":\"demo\",\"members\":[";
   for (std::size_t i = 0; i < names_.size(); ++i) {
     cluster_body += std::string(i ? "," : "") + "{\"name\":\"" + names_[i] + "\",\"role\":\"" +
-                    (i == 0 ? "leader" : "replica") + "\",\"state\":\"running\",\"host\":\"127.0.0.1\",\"port\":" +
-                    ports_[i] + ",\"timeline\":1}";
+                    (i == 0 ? "leader" : "replica") +
+                    "\",\"state\":\"running\",\"host\":\"127.0.0.1\",\"port\":" + ports_[i] + ",\"timeline\":1}";
   }
   cluster_body += "]}";
   FakeHttpServer patroni([&](const RecordedRequest& req) {
@@ -228,10 +198,11 @@ TEST_F(OrphanedPrimaryTest, AStalledPatroniDoesNotStarvePostgres) {
   curl_slist* headers = curl_slist_append(nullptr, "X-Prometheus-Scrape-Timeout-Seconds: 3");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 15L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(p, s * n);
-    return s * n;
-  });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* out) {
+        static_cast<std::string*>(out)->append(p, s * n);
+        return s * n;
+      });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   ASSERT_EQ(curl_easy_perform(curl), CURLE_OK);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

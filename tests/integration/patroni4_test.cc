@@ -20,16 +20,12 @@ using namespace patroni_exporter::testing;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class Patroni4Test : public ::testing::Test {
+class Patroni4Test : public LabClusterTest {
  protected:
   void SetUp() override {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    lab_ = ReadLabEnv();
-    urls_ = Split(lab_["LAB_PATRONI_URLS"]);
-    names_ = Split(lab_["LAB_MEMBER_NAMES"]);
-    ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
+    LabClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     if (LabPatroniVersion(lab_) < 40000) GTEST_SKIP() << "Patroni " << lab_["LAB_PATRONI_VERSION"] << ": 4.x only";
-    scope_ = "scope=\"" + lab_["LAB_SCOPE"] + "\"";
   }
 
   std::unique_ptr<ExporterProcess> Start(const std::vector<std::string>& extra = {}) {
@@ -40,20 +36,7 @@ class Patroni4Test : public ::testing::Test {
     EXPECT_TRUE(exporter->ready());
     return exporter;
   }
-  bool WaitFor(ExporterProcess& exporter, seconds limit, const std::function<bool(const std::string&)>& condition) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (condition(exporter.Get("/metrics"))) return true;
-      std::this_thread::sleep_for(milliseconds(250));
-    }
-    return false;
-  }
-  std::size_t Leader(const std::string& text) const {
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-      if (Find(text, "patroni_primary", {"name=\"" + names_[i] + "\""}) == 1) return i;
-    }
-    return names_.size();
-  }
+  std::size_t Leader(const std::string& text) const { return PrimaryIndex(text, names_); }
   // Every member answers, one primary, the others running replicas (the lab's idea of healthy, as seen here).
   bool Healthy(ExporterProcess& exporter) {
     return WaitFor(exporter, seconds(90), [&](const std::string& t) {
@@ -73,10 +56,6 @@ class Patroni4Test : public ::testing::Test {
     }
     return both;
   }
-
-  std::map<std::string, std::string> lab_;
-  std::vector<std::string> urls_, names_;
-  std::string scope_;
 };
 
 // 4.x puts patroni.name into GET /patroni: an exporter that asks one member's /patroni and nothing else (no

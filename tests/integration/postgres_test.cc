@@ -22,17 +22,8 @@ using namespace patroni_exporter::testing;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class PostgresTest : public ::testing::Test {
+class PostgresTest : public LabClusterTest {
  protected:
-  void SetUp() override {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    lab_ = ReadLabEnv();
-    urls_ = Split(lab_["LAB_PATRONI_URLS"]);
-    names_ = Split(lab_["LAB_MEMBER_NAMES"]);
-    ports_ = Split(lab_["LAB_PG_PORTS"]);
-    ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
-  }
-
   std::unique_ptr<ExporterProcess> Start(const std::string& dsn_template) {
     std::vector<std::string> flags = {"--patroni.discovery", "on", "--postgres.dsn-template", dsn_template};
     for (const std::string& url : urls_) flags.insert(flags.end(), {"--patroni.url", url});
@@ -48,23 +39,7 @@ class PostgresTest : public ::testing::Test {
     return RunCommand("PGPASSFILE=" + lab_.at("LAB_PGPASSFILE") + " psql -X -q -At -h 127.0.0.1 -p " + ports_[i] +
                       " -U postgres -d postgres -c \"" + sql + "\" 2>&1");
   }
-  std::size_t Leader(const std::string& text) const {
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-      if (Find(text, "patroni_primary", {"name=\"" + names_[i] + "\""}) == 1) return i;
-    }
-    return names_.size();
-  }
-  bool WaitFor(ExporterProcess& exporter, seconds limit, const std::function<bool(const std::string&)>& condition) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (condition(exporter.Get("/metrics"))) return true;
-      std::this_thread::sleep_for(milliseconds(250));
-    }
-    return false;
-  }
-
-  std::map<std::string, std::string> lab_;
-  std::vector<std::string> urls_, names_, ports_;
+  std::size_t Leader(const std::string& text) const { return PrimaryIndex(text, names_); }
 };
 
 TEST_F(PostgresTest, IdleClusterShowsNoLagAndAgreesWithPgStatReplication) {

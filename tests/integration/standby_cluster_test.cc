@@ -59,13 +59,9 @@ class StandbyClusterTest : public ::testing::Test {
     EXPECT_TRUE(exporter->ready());
     return exporter;
   }
-  bool WaitFor(ExporterProcess& exporter, seconds limit, const std::function<bool(const std::string&)>& condition) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (condition(exporter.Get("/metrics"))) return true;
-      std::this_thread::sleep_for(milliseconds(500));
-    }
-    return false;
+  static bool WaitFor(const ExporterProcess& exporter, seconds limit,
+                      const std::function<bool(const std::string&)>& condition) {
+    return WaitForMetrics(exporter, limit, condition);
   }
   // The member of the standby cluster whose own /patroni says standby_leader; names_.size() if none.
   std::size_t StandbyLeader(const std::string& text) const {

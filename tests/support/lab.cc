@@ -1,5 +1,6 @@
 #include "tests/support/lab.h"
 
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -110,6 +111,47 @@ std::optional<double> Find(const std::string& text, const std::string& family,
     if (all) return std::stod(line.substr(line.rfind(' ') + 1));
   }
   return std::nullopt;
+}
+
+std::size_t PrimaryIndex(const std::string& text, const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (Find(text, "patroni_primary", {"name=\"" + names[i] + "\""}) == 1) return i;
+  }
+  return names.size();
+}
+
+std::size_t ClusterLeaderIndex(const std::string& text, const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (Find(text, "patroni_cluster_member_role", {"member=\"" + names[i] + "\"", "role=\"leader\""}) == 1) {
+      return i;
+    }
+  }
+  return names.size();
+}
+
+bool WaitForMetrics(const ExporterProcess& exporter, std::chrono::milliseconds limit,
+                    const std::function<bool(const std::string&)>& condition,
+                    const std::function<void(const std::string&)>& each) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    const std::string text = exporter.Get("/metrics");
+    if (each) each(text);
+    if (condition(text)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return false;
+}
+
+void LabClusterTest::SetUp() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  lab_ = ReadLabEnv();
+  urls_ = Split(lab_["LAB_PATRONI_URLS"]);
+  names_ = Split(lab_["LAB_MEMBER_NAMES"]);
+  ports_ = Split(lab_["LAB_PG_PORTS"]);
+  scope_ = "scope=\"" + lab_["LAB_SCOPE"] + "\"";
+  ASSERT_EQ(urls_.size(), 3u) << "no 3-member lab running: scripts/lab.sh up (scripts/test.sh does)";
+  ASSERT_EQ(names_.size(), 3u);
+  ASSERT_EQ(ports_.size(), 3u);
 }
 
 ExporterProcess::ExporterProcess(const std::vector<std::string>& flags) { Launch(flags, {}); }

@@ -1,8 +1,11 @@
 // Helpers for integration tests against the real local Patroni cluster (scripts/lab.sh) and the real binary.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -36,6 +39,13 @@ int FreePort();
 // First sample of `family` whose label text contains every one of `label_parts`, from exposition text.
 std::optional<double> Find(const std::string& text, const std::string& family,
                            const std::vector<std::string>& label_parts);
+
+// The index in `names` of the one member whose own /patroni says it is the primary (patroni_primary{name} 1), as
+// an exporter scraping every member shows it; names.size() when none does.
+std::size_t PrimaryIndex(const std::string& text, const std::vector<std::string>& names);
+// The index in `names` of the member the cluster view lists as leader (patroni_cluster_member_role{member,
+// role="leader"} 1); names.size() when none is.
+std::size_t ClusterLeaderIndex(const std::string& text, const std::vector<std::string>& names);
 
 // How to start the exporter, beyond its flags.
 struct ExporterLaunch {
@@ -71,6 +81,30 @@ class ExporterProcess {
   pid_t pid_ = -1;
   bool ready_ = false;
   int exit_code_ = -1;  // >= 0 once reaped by Exited()
+};
+
+// Scrapes `exporter`'s /metrics every 250 ms until `condition` holds on one scrape, at most `limit`; true when it
+// did. `each`, when given, sees every scrape first (to record what was seen on the way).
+bool WaitForMetrics(const ExporterProcess& exporter, std::chrono::milliseconds limit,
+                    const std::function<bool(const std::string&)>& condition,
+                    const std::function<void(const std::string&)>& each = nullptr);
+
+// The fixture of the tests that run against the 3-member lab (scripts/lab.sh up; scripts/test.sh starts one):
+// its lab.env, the members' REST URLs, names and PostgreSQL ports in lab order, and `scope="..."` to match the
+// scope label. SetUp fails the test when no 3-member lab runs; a derived SetUp calls it first and returns when
+// it failed (HasFatalFailure()).
+class LabClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  static bool WaitFor(const ExporterProcess& exporter, std::chrono::milliseconds limit,
+                      const std::function<bool(const std::string&)>& condition,
+                      const std::function<void(const std::string&)>& each = nullptr) {
+    return WaitForMetrics(exporter, limit, condition, each);
+  }
+
+  std::map<std::string, std::string> lab_;
+  std::vector<std::string> urls_, names_, ports_;
+  std::string scope_;
 };
 
 }  // namespace patroni_exporter::testing
