@@ -83,6 +83,9 @@ readonly PATRONI=/usr/bin/patroni PATRONICTL=/usr/bin/patronictl PYTHON=/usr/bin
 # Its Python parts (scripts/lab/*.py), by absolute path: the script changes directory. Run as root.
 LAB_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lab
 readonly LAB_PY
+# This script by absolute path, for the commands that run it again after changing directory (status).
+SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/$(basename "${BASH_SOURCE[0]}")
+readonly SELF
 readonly CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 readonly MARKER=.patroni-exporter-lab   # only a directory holding this file is ever `rm -rf`ed
 # One lock for every lab on the machine: it serialises port probing with the binding of those ports (two labs
@@ -696,7 +699,7 @@ PY
 
 # upstream_leader_port: the PostgreSQL port of the upstream lab's leader now (its patronictl list).
 upstream_leader_port() {
-  LAB_DIR=$LAB_STANDBY_OF "$0" patronictl list -f json | "$PYTHON" -c '
+  LAB_DIR=$LAB_STANDBY_OF "$SELF" patronictl list -f json | "$PYTHON" -c '
 import json, sys
 print([m["Host"].rsplit(":", 1)[1] for m in json.load(sys.stdin) if m["Role"] in ("Leader", "Standby Leader")][0])'
 }
@@ -910,7 +913,7 @@ cmd_status() {
   fi
   if proc_is "$(etcd_pid)" "$(etcd_needle)"; then
     echo
-    ( cd "$LAB_DIR" && timeout 20 "$0" patronictl list ) || echo "(patronictl list failed)"
+    ( cd "$LAB_DIR" && timeout 20 "$SELF" patronictl list ) || echo "(patronictl list failed)"
   else
     echo "(etcd is not running: no patronictl list)"
   fi
