@@ -15,6 +15,10 @@ Beside the exporter, in the same run and against the same fleet (build/bench/fet
                 parsed: what fetching costs apart from parse, translate and serialize
 With EXPORTER_BASELINE (another build, e.g. before a change) its default-flags rows are measured too.
 Every exporter scrape is checked (all members up). Medians and p95 over BENCH_FANOUT_ROUNDS scrapes.
+Ends with issue 18's targets 3 and 4, each a ratio to the bare epoll client of the same run (and the baseline's
+ratio beside it when EXPORTER_BASELINE is set):
+  target 3: the exporter's median scrape of the slow fleet (default flags) / the raw epoll client's median
+  target 4: the exporter's CPU per scrape of the fast fleet (default flags) / the raw epoll client's CPU per round
 """
 import os
 import subprocess
@@ -92,6 +96,21 @@ def legend():
           "round; inflt = most /patroni requests in flight at once at the fleet; bad = rounds with a member down")
 
 
+def target_lines(slow, fast):
+    """The `target N:` lines bench/run.sh's summary collects, then the baseline's ratios from the same run (when
+    EXPORTER_BASELINE is set); `slow`, `fast`: (floor, exporter, baseline or None)."""
+    cpu = lambda r: r["user"] + r["sys"]
+    (floor3, exp3, base3), (floor4, exp4, base4) = slow, fast
+    print()
+    print(f"target 3: exporter 500 members/100 ms median {exp3['med']:.1f} ms, bare epoll client "
+          f"{floor3['med']:.1f} ms: ratio {exp3['med'] / floor3['med']:.2f} (target <= 1.25)")
+    print(f"target 4: exporter 1000 members CPU per scrape {cpu(exp4):.1f} ms, bare client {cpu(floor4):.1f} ms: "
+          f"ratio {cpu(exp4) / cpu(floor4):.2f} (target <= 2.5)")
+    if base3:
+        print(f"baseline, same run: target 3 ratio {base3['med'] / floor3['med']:.2f} ({base3['med']:.1f} ms), "
+              f"target 4 ratio {cpu(base4) / cpu(floor4):.2f} ({cpu(base4):.1f} ms)")
+
+
 def main():
     section(f"fan-out: {SLOW} members, GET /patroni answered 100 ms after the request, {ROUNDS} rounds each")
     legend()
@@ -101,8 +120,9 @@ def main():
         floor = row("raw epoll client", fetch_run(fleet, "raw", ROUNDS))
         row(f"HttpClient, {SLOW} in flight", fetch_run(fleet, str(SLOW), ROUNDS))
         default = row("exporter, default flags", exporter_run(fleet, SLOW, [], ROUNDS))
+        base = None
         if BASELINE:
-            row("baseline, default flags", exporter_run(fleet, SLOW, [], ROUNDS, BASELINE))
+            base = row("baseline, default flags", exporter_run(fleet, SLOW, [], ROUNDS, BASELINE))
             row("baseline, --max-parallel 512",
                 exporter_run(fleet, SLOW, ["--patroni.max-parallel-requests", "512"], ROUNDS, BASELINE))
         for p in PARALLEL:
@@ -110,6 +130,7 @@ def main():
                 exporter_run(fleet, SLOW, ["--patroni.max-parallel-requests", p], ROUNDS))
         print(f"exporter (default flags) / raw floor: {default['med'] / floor['med']:.2f}x at the median "
               f"(+{default['med'] - floor['med']:.1f} ms)")
+        slow = (floor, default, base)
     finally:
         fleet.stop()
 
@@ -121,8 +142,9 @@ def main():
         floor = row("raw epoll client", fetch_run(fleet, "raw", ROUNDS))
         client = row("HttpClient, 64 in flight", fetch_run(fleet, "64", ROUNDS))
         default = row("exporter, default flags", exporter_run(fleet, FAST, [], ROUNDS))
+        base = None
         if BASELINE:
-            row("baseline, default flags", exporter_run(fleet, FAST, [], ROUNDS, BASELINE))
+            base = row("baseline, default flags", exporter_run(fleet, FAST, [], ROUNDS, BASELINE))
         node = row("exporter, node view only", exporter_run(fleet, FAST, [
             "--no-collector.cluster", "--no-collector.config", "--no-collector.history", "--no-collector.process"],
             ROUNDS))
@@ -134,8 +156,10 @@ def main():
               f"{cpu(node) / FAST * 1000:.0f} us (node view); of which fetching through HttpClient "
               f"{cpu(client) / FAST * 1000:.0f} us, and the kernel floor of a fresh TCP connection "
               f"{cpu(floor) / FAST * 1000:.0f} us")
+        fast = (floor, default, base)
     finally:
         fleet.stop()
+    target_lines(slow, fast)
 
 
 if __name__ == "__main__":

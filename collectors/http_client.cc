@@ -39,6 +39,7 @@ struct Transfer {
   char error_buffer[CURL_ERROR_SIZE] = {0};
   std::chrono::steady_clock::time_point started;
   std::size_t target = 0;  // index of its target in GetAll's queues
+  std::size_t index = 0;   // the request's position in GetAll's arguments
 };
 
 // What max_in_flight_per_host counts by: "scheme://host:port", the scheme's default port filled in, so
@@ -226,8 +227,9 @@ bool Send(Transfer* t, const HttpRequest& request, const HttpClientOptions& opti
   return true;
 }
 
-// Finishes every transfer libcurl reports done, frees its target's place; returns how many.
-int ReapFinished(CallHandles* handles, TargetQueues* queues) {
+// Finishes every transfer libcurl reports done, frees its target's place, appends its index to `finished`;
+// returns how many.
+int ReapFinished(CallHandles* handles, TargetQueues* queues, std::vector<std::size_t>* finished) {
   CURLM* multi = handles->multi;
   int done = 0;
   int queued = 0;
@@ -243,13 +245,14 @@ int ReapFinished(CallHandles* handles, TargetQueues* queues) {
     handles->GiveEasy(easy);
     t->easy = nullptr;
     queues->Finished(t->target);
+    finished->push_back(t->index);
     ++done;
   }
   return done;
 }
 
 // Shutdown: every transfer still running fails as cancelled, its partial body dropped.
-void AbortRunning(CURLM* multi, std::vector<Transfer>* transfers) {
+void AbortRunning(CURLM* multi, std::vector<Transfer>* transfers, std::vector<std::size_t>* finished) {
   for (Transfer& t : *transfers) {
     if (t.easy == nullptr) continue;
     curl_multi_remove_handle(multi, t.easy);
@@ -257,6 +260,7 @@ void AbortRunning(CURLM* multi, std::vector<Transfer>* transfers) {
     t.easy = nullptr;
     t.response->error = kCancelled;
     t.response->body.clear();
+    finished->push_back(t.index);
   }
 }
 
@@ -349,9 +353,22 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<std::string>& url
 }
 
 std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& requests, Deadline deadline) const {
+  return GetAll(requests, deadline, nullptr);
+}
+
+std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& requests, Deadline deadline,
+                                             const ResponseHandler& on_response) const {
   const CallCount count;
   std::vector<HttpResponse> responses(requests.size());
   if (requests.empty()) return responses;
+  // Requests whose response became final since the handler last ran, in the order they did.
+  std::vector<std::size_t> finished;
+  auto hand_over = [&] {
+    if (on_response) {
+      for (const std::size_t i : finished) on_response(i, responses[i]);
+    }
+    finished.clear();
+  };
 
   // The call's handles from the pool, given back on every way out once every transfer has left the multi
   // handle (a transfer cut short by shutdown takes its easy handle with it: AbortRunning).
@@ -372,7 +389,11 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
   std::vector<Transfer> transfers(requests.size());
   if (multi.call.multi == nullptr || multi.call.share == nullptr) {
     const char* error = multi.call.multi == nullptr ? "curl_multi_init failed" : "curl_share_init failed";
-    for (auto& r : responses) r.error = error;
+    for (std::size_t i = 0; i < responses.size(); ++i) {
+      responses[i].error = error;
+      finished.push_back(i);
+    }
+    hand_over();
     return responses;
   }
 
@@ -388,42 +409,59 @@ std::vector<HttpResponse> HttpClient::GetAll(const std::vector<HttpRequest>& req
     if (left.count() <= 0) return std::nullopt;
     return std::min(options_.timeout, left);
   };
-  auto start_more = [&] {
+  // Returns how many requests it sent.
+  auto start_more = [&]() -> int {
     // Past the deadline or cancelled, nothing more is sent: every waiting request fails now, also those whose
     // target is still busy, so none waits on a stalled one.
     const char* refusal = g_cancelled.load() ? kCancelled : !timeout_if_sent_now() ? kNotSent : nullptr;
     if (refusal != nullptr) {
-      for (std::size_t i : queues.TakeAll()) responses[i].error = refusal;
-      return;
+      for (std::size_t i : queues.TakeAll()) {
+        responses[i].error = refusal;
+        finished.push_back(i);
+      }
+      return 0;
     }
+    int sent = 0;
     while (queues.AnyReady() && static_cast<std::size_t>(running) < cap) {
       const std::size_t next = queues.TakeNext();
       Transfer& t = transfers[next];
       t.response = &responses[next];
+      t.index = next;
       t.max_body_bytes = options_.max_body_bytes;
       const std::optional<std::chrono::milliseconds> timeout = timeout_if_sent_now();
       if (!timeout) {
         t.response->error = kNotSent;
+        finished.push_back(next);
         continue;
       }
-      if (!Send(&t, requests[next], options_, *timeout, &multi.call)) continue;
+      if (!Send(&t, requests[next], options_, *timeout, &multi.call)) {
+        finished.push_back(next);
+        continue;
+      }
       queues.Started(t.target);
       ++running;
+      ++sent;
     }
+    return sent;
   };
 
   start_more();
+  hand_over();
   while (running > 0) {
     int still_running = 0;
     curl_multi_perform(multi.get(), &still_running);
-    running -= ReapFinished(&multi.call, &queues);
-    start_more();
+    running -= ReapFinished(&multi.call, &queues, &finished);
+    // The next requests go out (connected and written, as far as the sockets allow at once) before the handler
+    // works on the answers just in, so that its work overlaps their round trips.
+    if (start_more() > 0 && on_response && !finished.empty()) curl_multi_perform(multi.get(), &still_running);
+    hand_over();
     if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, kPollIntervalMs, nullptr);
     if (running > 0 && g_cancelled.load()) {
       // The poll above (kPollIntervalMs) bounds how long a cancelled call lingers.
-      AbortRunning(multi.get(), &transfers);
+      AbortRunning(multi.get(), &transfers, &finished);
       running = 0;
       start_more();  // fails whatever was still queued
+      hand_over();
     }
   }
   return responses;

@@ -12,6 +12,13 @@
 //   A request beyond its target's cap waits, in request order, until one of that target's requests finishes;
 //   requests to other targets proceed meanwhile. A request whose turn comes after the deadline fails without
 //   being sent, "scrape deadline reached before the request could start", even when its target is still busy.
+// - With an `on_response` handler, GetAll() hands each request's response to it as soon as that response is
+//   final (answered, failed, timed out, refused unsent or cancelled): exactly once per request, on the calling
+//   thread, in the order they finish, with the request's index. The handler sees the very HttpResponse GetAll()
+//   returns at that index and may change it (e.g. drop a body it has parsed). Requests that may start are sent
+//   before the handlers of those just finished run, so the handler's work overlaps the transfers still in
+//   flight; meanwhile no socket is read, so the handler's time counts against their timeouts: keep it short
+//   (a parse, not a blocking call). An exception from the handler leaves GetAll() (its transfers abandoned).
 //   Both caps hold per call: two GetAll() calls at once may each have their caps' worth in flight.
 // - A transport failure (refused, reset, timeout, TLS failure, body over `max_body_bytes`) is reported in
 //   HttpResponse::error; an HTTP answer of any status is a response, not an error: callers judge the status.
@@ -27,6 +34,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -89,11 +97,17 @@ struct HttpRequest {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
+// Called by GetAll() with a request's index and its final response (see the contract above).
+using ResponseHandler = std::function<void(std::size_t index, HttpResponse& response)>;
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options);
 
   std::vector<HttpResponse> GetAll(const std::vector<HttpRequest>& requests, Deadline deadline = Deadline::max()) const;
+  // The same, handing each response to `on_response` as soon as it is final (may be empty: none).
+  std::vector<HttpResponse> GetAll(const std::vector<HttpRequest>& requests, Deadline deadline,
+                                   const ResponseHandler& on_response) const;
   std::vector<HttpResponse> GetAll(const std::vector<std::string>& urls, Deadline deadline = Deadline::max()) const;
   HttpResponse Get(const std::string& url, Deadline deadline = Deadline::max()) const;
 

@@ -53,6 +53,12 @@ struct PatroniCollector::Scrape {
   };
   std::vector<Up> ups;
   std::size_t other_failures = 0;  // no_api_url, missing_scope
+  // Per slot: its /patroni answer read as it arrived (discovery's member round), so EmitMembers need not.
+  struct PatroniRead {
+    std::optional<NodeStatus> status;
+    SlotFailure failure;
+  };
+  std::vector<std::optional<PatroniRead>> patroni_read;
 };
 
 namespace {
@@ -160,10 +166,32 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
   // With discovery, the members' requests run on their own thread, beside /cluster and the later rounds, so a
   // slow member never holds back the others (500 members answering in 100 ms: 309 ms a scrape with two rounds,
   // 217 ms with this; docs/performance.md). Without discovery one GetAll costs less than a thread.
-  std::future<std::vector<HttpResponse>> member_answers;
+  // Each /patroni answer is parsed as it arrives, on the members' thread, while the others are still in flight;
+  // the families are made later, in slot order (EmitMembers), so the output does not depend on arrival order.
+  struct MemberAnswers {
+    std::vector<HttpResponse> responses;
+    std::vector<std::optional<Scrape::PatroniRead>> read;  // per request: its /patroni answer, read
+  };
+  std::future<MemberAnswers> member_answers;
   if (discovery && !members.empty()) {
-    auto get = [this, requests = plan.Requests(members), deadline = context.deadline] {
-      return client_->GetAll(requests, deadline);
+    std::vector<std::optional<std::string>> patroni_targets;  // per request: its target when it is a /patroni
+    patroni_targets.reserve(members.size());
+    for (const std::size_t i : members) {
+      const Slot& slot = plan.slot(i);
+      patroni_targets.push_back(slot.endpoint == Endpoint::kPatroni ? std::optional(slot.url.ToString())
+                                                                    : std::nullopt);
+    }
+    auto get = [this, requests = plan.Requests(members), deadline = context.deadline,
+                targets = std::move(patroni_targets)] {
+      MemberAnswers answers;
+      answers.read.resize(requests.size());
+      answers.responses = client_->GetAll(requests, deadline, [&](std::size_t k, HttpResponse& response) {
+        if (!targets[k]) return;
+        Scrape::PatroniRead& read = answers.read[k].emplace();
+        read.status = ReadPatroniAnswer(response, *targets[k], &read.failure);
+        std::string().swap(response.body);  // parsed: nothing reads it again
+      });
+      return answers;
     };
     try {
       member_answers = std::async(std::launch::async, get);
@@ -213,7 +241,14 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
     }
   }
   plan.Fetch(*client_, more, context.deadline);
-  if (member_answers.valid()) plan.Store(members, member_answers.get());
+  if (member_answers.valid()) {
+    MemberAnswers answers = member_answers.get();
+    s->patroni_read.resize(plan.slots().size());
+    for (std::size_t k = 0; k < members.size() && k < answers.read.size(); ++k) {
+      s->patroni_read[members[k]] = std::move(answers.read[k]);
+    }
+    plan.Store(members, std::move(answers.responses));
+  }
 }
 
 void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
@@ -239,7 +274,13 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     const std::size_t c = slot.cluster;
     const std::string target = slot.url.ToString();
     const ClusterView* view = s->views[c] ? &*s->views[c] : nullptr;
-    const std::optional<NodeStatus> status = ReadPatroniAnswer(s->plan.response(i), target, &s->plan.failure(i));
+    std::optional<NodeStatus> status;
+    if (i < s->patroni_read.size() && s->patroni_read[i]) {
+      status = std::move(s->patroni_read[i]->status);
+      s->plan.failure(i) = std::move(s->patroni_read[i]->failure);
+    } else {
+      status = ReadPatroniAnswer(s->plan.response(i), target, &s->plan.failure(i));
+    }
     if (status) {
       const std::string member = ResolveMemberName(status->name, view, slot.url, *directory_);
       s->identity[target] = {status->scope, member};

@@ -11,6 +11,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -359,6 +362,143 @@ TEST_F(HttpClientTest, EveryRequestGetsAFreshConnectionEvenWhereTheServerWouldKe
   close(listener);
   EXPECT_EQ(answered.load(), 6);
   EXPECT_EQ(accepted.load(), 6);
+}
+
+// A signal one thread gives and another waits for, with a bound so that a broken client fails the test instead
+// of hanging it (the bound is a safety net, not a timing assertion: every wait here is met at once when the
+// client behaves).
+class Flag {
+ public:
+  void Set() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    set_ = true;
+    changed_.notify_all();
+  }
+  bool WaitFor() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return set_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool set_ = false;
+};
+
+// The handler gets each response as soon as it is complete, in the order they complete, once each, while the
+// other requests are still in flight: the server answers /second only after the handler has seen /first, and
+// /third only after it has seen /second.
+TEST_F(HttpClientTest, HandlerGetsEachResponseOnceAsItCompletesWhileTheOthersAreInFlight) {
+  Flag first_handed, second_handed;
+  FakeHttpServer server([&](const RecordedRequest& req) {
+    if (req.path == "/second") return FakeReply{.body = first_handed.WaitFor() ? "after first" : "not released"};
+    if (req.path == "/third") return FakeReply{.body = second_handed.WaitFor() ? "after second" : "not released"};
+    return FakeReply{.body = "first"};
+  });
+  const std::vector<std::string> urls = {server.url() + "/third", server.url() + "/second", server.url() + "/first"};
+  std::vector<HttpRequest> requests;
+  for (const std::string& url : urls) requests.push_back({url, nullptr});
+  std::vector<std::size_t> handed;
+  std::vector<std::string> bodies_handed;
+  const std::thread::id caller = std::this_thread::get_id();
+  bool on_caller_thread = true;
+  const std::vector<HttpResponse> responses =
+      Client(milliseconds(15000), 1 << 20, /*max_per_host=*/3)
+          .GetAll(requests, Deadline::max(), [&](std::size_t i, HttpResponse& r) {
+            on_caller_thread = on_caller_thread && std::this_thread::get_id() == caller;
+            handed.push_back(i);
+            bodies_handed.push_back(r.body);
+            if (i == 2) first_handed.Set();
+            if (i == 1) second_handed.Set();
+            if (i == 0) r.body = "changed by the handler";
+          });
+  EXPECT_THAT(handed, ::testing::ElementsAre(2u, 1u, 0u));
+  EXPECT_THAT(bodies_handed, ::testing::ElementsAre("first", "after first", "after second"));
+  EXPECT_TRUE(on_caller_thread);
+  ASSERT_EQ(responses.size(), 3u);
+  for (const HttpResponse& r : responses) EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(responses[0].body, "changed by the handler");  // the handler's response is the one returned
+  EXPECT_EQ(responses[1].body, "after first");
+  EXPECT_EQ(responses[2].body, "first");
+}
+
+// Requests that may start are under way before the handler works on the answer that freed their place: with
+// one request in flight at a time, the handler of the first answer finds the second one's connection already
+// accepted by the server (polled for with a bound, so that a broken client fails instead of hanging).
+TEST_F(HttpClientTest, NextRequestsAreUnderWayBeforeTheHandlerRuns) {
+  FakeHttpServer server([](const RecordedRequest& req) { return FakeReply{.body = req.path}; });
+  HttpClientOptions options;
+  options.timeout = milliseconds(15000);
+  options.max_in_flight = 1;
+  std::vector<HttpRequest> requests = {{server.url() + "/a", nullptr}, {server.url() + "/b", nullptr}};
+  bool second_was_under_way = false;
+  std::vector<std::size_t> handed;
+  const std::vector<HttpResponse> responses =
+      HttpClient(options).GetAll(requests, Deadline::max(), [&](std::size_t i, HttpResponse&) {
+        handed.push_back(i);
+        if (i != 0) return;
+        // The first connection is counted closed before its answer ends, so one open connection is the second.
+        for (int tries = 0; tries < 1000 && !second_was_under_way; ++tries) {
+          second_was_under_way = server.open_connections() == 1 || server.requests().size() == 2;
+          if (!second_was_under_way) std::this_thread::sleep_for(milliseconds(10));
+        }
+      });
+  EXPECT_TRUE(second_was_under_way);
+  EXPECT_THAT(handed, ::testing::ElementsAre(0u, 1u));
+  EXPECT_EQ(responses[0].body, "/a");
+  EXPECT_EQ(responses[1].body, "/b");
+}
+
+// Failures are responses too: refused, timed out, and queued past the deadline, each handed over once with the
+// error GetAll() returns. The deadline still ends the call: the requests queued behind the stalled target fail
+// unsent (its requests are held to one at a time), and the 30 s timeout is never waited for. (libcurl may end
+// a transfer a millisecond before its timeout, so the next one may still go out with that much time left and
+// time out by the deadline: hence "at least one unsent".)
+TEST_F(HttpClientTest, HandlerGetsFailuresTimeoutsAndUnsentRequestsToo) {
+  int refused_port;
+  {
+    FakeHttpServer gone([](const RecordedRequest&) { return FakeReply{}; });
+    refused_port = gone.port();
+  }
+  FakeHttpServer stalled(
+      [](const RecordedRequest&) { return FakeReply{.body = "{}", .stall_before = milliseconds(60000)}; });
+  FakeHttpServer fine([](const RecordedRequest& req) { return FakeReply{.body = req.path}; });
+  std::vector<HttpRequest> requests = {{stalled.url() + "/s0", nullptr},
+                                       {"http://127.0.0.1:" + std::to_string(refused_port) + "/gone", nullptr},
+                                       {stalled.url() + "/s1", nullptr},
+                                       {fine.url() + "/ok", nullptr},
+                                       {stalled.url() + "/s2", nullptr}};
+  std::map<std::size_t, std::string> errors_handed;
+  std::vector<std::size_t> handed;
+  const std::vector<HttpResponse> responses =
+      Client(milliseconds(30000), 1 << 20, /*max_per_host=*/1)
+          .GetAll(requests, std::chrono::steady_clock::now() + milliseconds(500), [&](std::size_t i, HttpResponse& r) {
+            handed.push_back(i);
+            errors_handed[i] = r.error;
+          });
+  EXPECT_THAT(handed, ::testing::UnorderedElementsAre(0u, 1u, 2u, 3u, 4u));
+  ASSERT_EQ(responses.size(), requests.size());
+  for (std::size_t i = 0; i < responses.size(); ++i) EXPECT_EQ(errors_handed[i], responses[i].error) << i;
+  EXPECT_THAT(responses[0].error, ::testing::HasSubstr("imed out"));
+  EXPECT_THAT(responses[1].error, ::testing::HasSubstr("onnect"));
+  EXPECT_TRUE(responses[3].ok()) << responses[3].error;
+  std::size_t unsent = 0;
+  for (const std::size_t i : {2u, 4u}) {
+    const bool not_sent = responses[i].error == "scrape deadline reached before the request could start";
+    unsent += not_sent;
+    EXPECT_TRUE(not_sent || responses[i].error.find("imed out") != std::string::npos) << responses[i].error;
+  }
+  EXPECT_GE(unsent, 1u);
+  EXPECT_EQ(stalled.requests().size(), 3u - unsent);
+}
+
+// Without a handler (an empty one), GetAll() behaves as the plain call.
+TEST_F(HttpClientTest, AnEmptyHandlerIsNoHandler) {
+  FakeHttpServer server([](const RecordedRequest& req) { return FakeReply{.body = req.path}; });
+  const std::vector<HttpResponse> responses =
+      Client().GetAll(std::vector<HttpRequest>{{server.url() + "/x", nullptr}}, Deadline::max(), ResponseHandler());
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].body, "/x");
 }
 
 }  // namespace

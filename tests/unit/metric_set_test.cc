@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "collectors/exposition.h"
 
 namespace patroni_exporter {
@@ -44,6 +47,49 @@ TEST(MetricSetTest, MergeKeepsTheFirstDeclarationAndDropsDuplicates) {
   a.Merge(std::move(b));
   EXPECT_EQ(SerializeText(a.families()), "# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"2\"} 2\n");
   EXPECT_EQ(a.SampleCount(), 2u);
+}
+
+// The duplicate check compares whole label sets: names and values in order, not their concatenation, and it
+// still holds once a family has grown past many resizes of its index.
+TEST(MetricSetTest, DuplicateCheckTellsLabelSetsApartExactly) {
+  MetricSet set;
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"a", "bc"}}, 1));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"ab", "c"}}, 2));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"a", "b"}, {"c", ""}}, 3));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"c", ""}, {"a", "b"}}, 4));  // same pairs, other order: another series
+  EXPECT_TRUE(set.AddGauge("m", "M.", {}, 5));
+  EXPECT_FALSE(set.AddGauge("m", "M.", {}, 6));
+  EXPECT_FALSE(set.AddGauge("m", "M.", {{"a", "b"}, {"c", ""}}, 7));
+  constexpr int kMany = 5000;
+  for (int i = 0; i < kMany; ++i) {
+    EXPECT_TRUE(set.AddGauge("m", "M.", {{"name", "member" + std::to_string(i)}, {"scope", "s"}}, i));
+  }
+  for (int i = 0; i < kMany; i += 7) {
+    EXPECT_FALSE(set.AddGauge("m", "M.", {{"name", "member" + std::to_string(i)}, {"scope", "s"}}, -1));
+  }
+  EXPECT_EQ(set.SampleCount(), 5u + kMany);
+  // Samples keep their order and values: the first of each label set wins.
+  const std::vector<prometheus::ClientMetric>& samples = set.families().front().metric;
+  for (int i = 0; i < kMany; ++i) ASSERT_EQ(samples[5 + i].gauge.value, i);
+}
+
+// Merging into a set that has other families: a family new there arrives whole, one it has gets only the label
+// sets it lacks, and both keep checking duplicates afterwards.
+TEST(MetricSetTest, MergedFamiliesKeepTheirDuplicateChecks) {
+  MetricSet a, b;
+  a.AddGauge("x", "X.", {{"t", "1"}}, 1);
+  a.AddGauge("m", "M.", {{"t", "1"}}, 1);
+  b.AddGauge("n", "N.", {{"t", "1"}}, 3);
+  b.AddGauge("n", "N.", {{"t", "2"}}, 4);
+  b.AddGauge("m", "M.", {{"t", "1"}}, 9);
+  b.AddGauge("m", "M.", {{"t", "3"}}, 5);
+  a.Merge(std::move(b));
+  EXPECT_FALSE(a.AddGauge("n", "N.", {{"t", "2"}}, 0));
+  EXPECT_FALSE(a.AddGauge("m", "M.", {{"t", "3"}}, 0));
+  EXPECT_TRUE(a.AddGauge("n", "N.", {{"t", "3"}}, 6));
+  EXPECT_EQ(SerializeText(a.families()),
+            "# HELP x X.\n# TYPE x gauge\nx{t=\"1\"} 1\n# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"3\"} 5\n"
+            "# HELP n N.\n# TYPE n gauge\nn{t=\"1\"} 3\nn{t=\"2\"} 4\nn{t=\"3\"} 6\n");
 }
 
 }  // namespace
