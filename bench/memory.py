@@ -7,7 +7,9 @@ flat over many scrapes.
             the C/C++ runtime, the other libraries, the heap, thread stacks; PSS beside RSS (shared pages
             divided among the processes that map them); and build/bench/rss_floor: a program that only loads
             the same libraries and initialises libcurl and CivetWeb as main() does. Beside it, in the same run:
-            MALLOC_ARENA_MAX=2 (the previous setting) and the node view only (and EXPORTER_BASELINE, if set).
+            MALLOC_ARENA_MAX=2 (the previous setting), the node view only, --web.threads 4 and glibc's tcache off
+            (GLIBC_TUNABLES=glibc.malloc.tcache_count=0): what the 16 workers' stacks and tcaches cost (and
+            EXPORTER_BASELINE, if set).
             Then the same RSS per mapped object (each library's text, rodata, relro and data; heap, stacks,
             anonymous mappings), and issue 18's "target 5:" line for one node beside rss_floor's total.
   fleet     BENCH_SLOW_MEMBERS (500) fake members answering in 100 ms (bench/fake_fleet.py), 30 scrapes:
@@ -169,7 +171,10 @@ def rss_floor(name="rss_floor"):
 def node(leader):
     section(f"memory next to one node ({leader}), after 200 scrapes")
     variants = [("default flags", [], {}, None), ("MALLOC_ARENA_MAX=2", [], {"MALLOC_ARENA_MAX": "2"}, None),
-                ("node view only", NODE_VIEW, {}, None)]
+                ("node view only", NODE_VIEW, {}, None),
+                # What the 16 workers cost: their stacks, and the chunks each one's malloc tcache keeps.
+                ("--web.threads 4", ["--web.threads", "4"], {}, None),
+                ("tcache off (GLIBC_TUNABLES)", [], {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}, None)]
     if BASELINE:
         variants.append(("baseline, default flags", [], {}, BASELINE))
     exporters = []
@@ -180,10 +185,10 @@ def node(leader):
         for _ in range(200):
             for _, e in exporters:
                 e.scrape()
-        print(f"{'exporter':<24} {'RSS MB':>7} {'HWM MB':>7} {'anon':>6} {'file':>6} {'PSS MB':>7} {'threads':>8}")
+        print(f"{'exporter':<28} {'RSS MB':>7} {'HWM MB':>7} {'anon':>6} {'file':>6} {'PSS MB':>7} {'threads':>8}")
         for label, e in exporters:
             pss = sum(p for _, p in breakdown(e.pid, e.argv[0]).values())
-            print(f"{label:<24} {e.rss():>7.1f} {e.status('VmHWM'):>7.1f} {e.status('RssAnon'):>6.1f} "
+            print(f"{label:<28} {e.rss():>7.1f} {e.status('VmHWM'):>7.1f} {e.status('RssAnon'):>6.1f} "
                   f"{e.status('RssFile'):>6.1f} {pss:>7.1f} {e.status('Threads'):>8}")
         label, e = exporters[0]
         print(f"\nwhere the RSS of '{label}' goes (MB):")

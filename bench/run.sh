@@ -19,7 +19,8 @@
 # Environment: BENCH_BUILD_DIR (build-bench), BENCH_LAB_DIR (/tmp/patroni-exporter-bench-lab),
 #   BENCH_SKIP_DEPS=1 (do not run scripts/install-deps.sh), EXPORTER_BASELINE=path/to/patroni_exporter (another
 #   build to measure beside this one in node_latency.py), BENCH_ONLY="node fanout coalesce memory scale micro",
-#   BENCH_SAVE=1 (also write the whole output to bench/results/<UTC date and time>-run.txt),
+#   BENCH_SAVE=1 (also write the whole output into bench/results/, a file named by the UTC date and time and
+#   ending in -run.txt),
 #   and each script's own knobs (BENCH_ROUNDS, BENCH_FANOUT_ROUNDS, BENCH_SOAK_SCRAPES, ...: see their headers).
 # Needs root (the lab) and about 15 minutes on 2 cores; measure on an otherwise idle machine: every figure is
 # also shown beside a reference measured in the same run, so ratios survive noise better than absolutes.
