@@ -1,38 +1,65 @@
 #include "collectors/metric_set.h"
 
-#include <charconv>
+#include <functional>
+#include <string_view>
 
 namespace patroni_exporter {
 namespace {
 
-// Tells label sets apart: names and values in order, each value prefixed by its length (a value may hold any
-// byte, a label name never holds '=').
-void AppendKeyPart(std::string* key, const std::string& name, const std::string& value) {
-  char digits[24];
-  const std::to_chars_result length = std::to_chars(digits, digits + sizeof digits, value.size());
-  key->append(name).append(1, '=').append(digits, length.ptr).append(1, ':').append(value);
+// A hash of a label set: names and values in order. Each part's hash is mixed into the running one, so the same
+// strings split differently ({a="bc"} and {ab="c"}) or in another order hash apart as a rule; equal hashes are
+// still compared label by label (SameLabels), so a collision never drops a sample.
+void Mix(std::size_t* hash, std::string_view part) {
+  *hash ^= std::hash<std::string_view>{}(part) + 0x9e3779b97f4a7c15ULL + (*hash << 6) + (*hash >> 2);
 }
 
-// Room for a key: every name and value, '=' and ':', and up to 4 length digits each. One allocation instead of
-// the string growing part by part (a member's series carry 3 to 6 labels).
-constexpr std::size_t kKeyOverheadPerLabel = 6;
-
-std::string LabelKey(const Labels& labels) {
-  std::size_t size = 0;
-  for (const auto& [name, value] : labels) size += name.size() + value.size() + kKeyOverheadPerLabel;
-  std::string key;
-  key.reserve(size);
-  for (const auto& [name, value] : labels) AppendKeyPart(&key, name, value);
-  return key;
+std::size_t LabelHash(const Labels& labels) {
+  std::size_t hash = labels.size();
+  for (const auto& [name, value] : labels) {
+    Mix(&hash, name);
+    Mix(&hash, value);
+  }
+  return hash;
 }
 
-std::string LabelKey(const std::vector<prometheus::ClientMetric::Label>& labels) {
-  std::size_t size = 0;
-  for (const auto& label : labels) size += label.name.size() + label.value.size() + kKeyOverheadPerLabel;
-  std::string key;
-  key.reserve(size);
-  for (const auto& label : labels) AppendKeyPart(&key, label.name, label.value);
-  return key;
+std::size_t LabelHash(const std::vector<prometheus::ClientMetric::Label>& labels) {
+  std::size_t hash = labels.size();
+  for (const auto& label : labels) {
+    Mix(&hash, label.name);
+    Mix(&hash, label.value);
+  }
+  return hash;
+}
+
+bool SameLabels(const Labels& a, const std::vector<prometheus::ClientMetric::Label>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].first != b[i].name || a[i].second != b[i].value) return false;
+  }
+  return true;
+}
+
+bool SameLabels(const std::vector<prometheus::ClientMetric::Label>& a,
+                const std::vector<prometheus::ClientMetric::Label>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].value != b[i].value) return false;
+  }
+  return true;
+}
+
+// Records `labels` in `seen`, the index of `family`, at the position their sample is about to take in it; false
+// if the family holds an equal label set already.
+template <typename LabelsT>
+bool Insert(std::unordered_multimap<std::size_t, std::size_t>* seen, const prometheus::MetricFamily& family,
+            const LabelsT& labels) {
+  const std::size_t hash = LabelHash(labels);
+  const auto [first, last] = seen->equal_range(hash);
+  for (auto it = first; it != last; ++it) {
+    if (SameLabels(labels, family.metric[it->second].label)) return false;
+  }
+  seen->emplace(hash, family.metric.size());
+  return true;
 }
 
 }  // namespace
@@ -63,7 +90,7 @@ bool MetricSet::Add(std::string_view name, std::string_view help, prometheus::Me
                     double value) {
   // A new family's first sample is new by definition, so creating the family before the check changes nothing.
   prometheus::MetricFamily& family = FamilyFor(name, help, type);
-  if (!seen_[&family - families_.data()].insert(LabelKey(labels)).second) return false;
+  if (!Insert(&seen_[&family - families_.data()], family, labels)) return false;
   prometheus::ClientMetric metric;
   metric.label.reserve(labels.size());
   for (const auto& [label_name, label_value] : labels) metric.label.push_back({label_name, label_value});
@@ -88,7 +115,7 @@ void MetricSet::Merge(MetricSet&& other) {
       const std::size_t at = &FamilyFor(family.name, family.help, family.type) - families_.data();
       const bool counter = families_[at].type == prometheus::MetricType::Counter;
       for (auto& metric : family.metric) {
-        if (!seen_[at].insert(LabelKey(metric.label)).second) continue;
+        if (!Insert(&seen_[at], families_[at], metric.label)) continue;
         if (family.type != families_[at].type) {  // the first declaration's type wins, as in Add
           const double value =
               family.type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value;

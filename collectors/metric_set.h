@@ -17,7 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -52,9 +52,10 @@ class MetricSet {
 
   std::vector<prometheus::MetricFamily> families_;
   std::map<std::string, std::size_t, std::less<>> index_;  // family name -> position in families_
-  // Per family (same position): a key of each label set present. Hashed, so the duplicate check costs one key
-  // per sample rather than a tree of label-vector comparisons (bench/micro_bench.cc: 1000 members).
-  std::vector<std::unordered_set<std::string>> seen_;
+  // Per family (same position): a hash of each label set present -> the position of its sample in the family
+  // (several on a collision; the labels themselves decide). A hash, not a key string per sample: the duplicate
+  // check was 3.7 MB of a 500-member scrape's 19 MB heap peak (docs/performance.md, "Issue 18: memory").
+  std::vector<std::unordered_multimap<std::size_t, std::size_t>> seen_;
 };
 
 }  // namespace patroni_exporter
