@@ -23,6 +23,10 @@ between blocks: its HA loop) times the block's length, per request. Kinds: direc
 /config, /history and /metrics, and each exporter default (this build with its default
 --patroni.config-refresh-interval, and with 0s: every scrape asks all four, as before the cache). Printed with
 the ratio of each to one direct GET /patroni.
+
+Last, issue 18's targets 1 and 2 as "target N: ..." lines (bench/run.sh repeats them in its summary): Patroni's CPU
+per default scrape over one GET /patroni (<= 1.3x), default latency over Patroni's own /metrics (<= 1.3x), node view
+latency over /metrics (<= 1.15x), and the node view's CPU per scrape over Patroni's own CPU per /metrics (<= 0.3x).
 """
 import os
 import statistics
@@ -171,6 +175,30 @@ def main():
     for name, value in patroni.items():
         print(f"{name:<36} {value:>8.3f} {value / reference:>14.2f}x")
     print("target: each exporter default within 1.3x of one GET /patroni (Patroni's CPU; PostgreSQL not counted)")
+
+    # The issue-18 lines bench/run.sh collects into its summary: "target N: ... <value><unit> (... target <=
+    # <limit><unit>)", one criterion per line, each ratio beside the reference it divides by (same run).
+    def ratio(value, reference):
+        return value / reference if reference > 0 else float("inf")
+
+    def exporter_cpu(name):
+        (u0, s0), _ = before[name]
+        (u1, s1), _, _ = after[name]
+        return (u1 + s1 - u0 - s0) / ROUNDS * 1000
+
+    print()
+    default_ms, node_ms = med(results["exporter default"]), med(results["exporter node view"])
+    print(f"target 1: Patroni CPU per default scrape {ratio(patroni['exporter default'], reference):.2f}x "
+          f"({patroni['exporter default']:.3f} ms; target <= 1.3x); reference: one direct GET /patroni "
+          f"{reference:.3f} ms")
+    print(f"target 1: exporter default latency {ratio(default_ms, native):.2f}x ({default_ms:.3f} ms; "
+          f"target <= 1.3x); reference: Patroni's own /metrics {native:.3f} ms")
+    print(f"target 2: exporter node view latency {ratio(node_ms, native):.2f}x ({node_ms:.3f} ms; "
+          f"target <= 1.15x); reference: Patroni's own /metrics {native:.3f} ms")
+    own = patroni["direct GET /metrics"]
+    print(f"target 2: exporter node view CPU per scrape {ratio(exporter_cpu('exporter node view'), own):.2f}x "
+          f"({exporter_cpu('exporter node view'):.3f} ms; target <= 0.3x); reference: Patroni's own CPU per "
+          f"/metrics {own:.3f} ms")
 
 
 

@@ -6,6 +6,7 @@
 #include "collectors/exposition.h"
 #include "collectors/log.h"
 #include "collectors/metric_set.h"
+#include "exporter/heap_release.h"
 
 namespace patroni_exporter {
 namespace {
@@ -138,7 +139,9 @@ std::string Prober::RunOnce(const BaseUrl& target, bool discovery, const ScrapeC
                    success ? 1 : 0);
   metrics.AddGauge("probe_duration_seconds", "How long the probe took.", {},
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return SerializeText(std::move(metrics).TakeFamilies());
+  std::string text = SerializeText(std::move(metrics).TakeFamilies());
+  ReleaseFreeHeap(text.size());  // a probe of a large cluster, like a large scrape (exporter/heap_release.h)
+  return text;
 }
 
 }  // namespace patroni_exporter

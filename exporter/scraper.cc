@@ -7,6 +7,7 @@
 #include "collectors/exposition.h"
 #include "collectors/log.h"
 #include "exporter/build_info.h"
+#include "exporter/heap_release.h"
 
 namespace patroni_exporter {
 namespace {
@@ -81,7 +82,10 @@ std::shared_ptr<const std::string> Scraper::Scrape(const ScrapeContext& context)
   return flight_.Do("", [&]() -> std::shared_ptr<const std::string> {
     try {
       MetricSet metrics = CollectAll(context);
-      return std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
+      auto text = std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
+      // The families are freed by now: after a large scrape, hand their pages back (exporter/heap_release.h).
+      ReleaseFreeHeap(text->size());
+      return text;
     } catch (...) {
       // Only allocation failure gets here; serve an empty exposition rather than no answer.
       return std::make_shared<const std::string>();

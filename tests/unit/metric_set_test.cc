@@ -28,6 +28,36 @@ TEST(MetricSetTest, DuplicateLabelSetIsDroppedNotSerializedTwice) {
   EXPECT_EQ(set.SampleCount(), 1u);
 }
 
+// The duplicate check compares label sets, not their hashes: the same strings split or ordered differently are
+// other label sets, and an equal one is found among many.
+TEST(MetricSetTest, DuplicateMeansTheSameNamesAndValuesInTheSameOrder) {
+  MetricSet set;
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"a", "bc"}}, 1));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"ab", "c"}}, 2));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"a", "1"}, {"b", "2"}}, 3));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"b", "2"}, {"a", "1"}}, 4));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"a", "1"}, {"b", ""}}, 5));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {{"a", "1"}}, 6));
+  EXPECT_TRUE(set.AddGauge("m", "M.", {}, 7));
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(set.AddGauge("m", "M.", {{"member", std::to_string(i)}}, i));
+  EXPECT_FALSE(set.AddGauge("m", "M.", {{"a", "bc"}}, 8));
+  EXPECT_FALSE(set.AddGauge("m", "M.", {{"b", "2"}, {"a", "1"}}, 9));
+  EXPECT_FALSE(set.AddGauge("m", "M.", {}, 10));
+  EXPECT_FALSE(set.AddGauge("m", "M.", {{"member", "999"}}, 11));
+  EXPECT_TRUE(set.AddGauge("other", "O.", {{"a", "bc"}}, 12));  // per family
+  EXPECT_EQ(set.SampleCount(), 1008u);
+
+  MetricSet more;
+  for (int i = 990; i < 1010; ++i) more.AddGauge("m", "M.", {{"member", std::to_string(i)}}, -i);
+  more.AddGauge("m", "M.", {{"ab", "c"}}, 13);
+  set.Merge(std::move(more));
+  EXPECT_EQ(set.SampleCount(), 1018u);  // 990-999 and {ab="c"} were there already
+  const std::string text = SerializeText(set.families());
+  EXPECT_NE(text.find("m{member=\"999\"} 999\n"), std::string::npos);  // the first one stays
+  EXPECT_NE(text.find("m{member=\"1009\"} -1009\n"), std::string::npos);
+  EXPECT_EQ(text.find("m{member=\"999\"} -999"), std::string::npos);
+}
+
 TEST(MetricSetTest, MergeAppendsToFamiliesOfTheSameName) {
   MetricSet a, b;
   a.AddGauge("m", "M.", {{"t", "1"}}, 1);
