@@ -186,19 +186,21 @@ def main():
         (u1, s1), _, _ = after[name]
         return (u1 + s1 - u0 - s0) / ROUNDS * 1000
 
+    # With EXPORTER_BASELINE, the same lines for the baseline binary, each starting "baseline " (same references).
     print()
-    default_ms, node_ms = med(results["exporter default"]), med(results["exporter node view"])
-    print(f"target 1: Patroni CPU per default scrape {ratio(patroni['exporter default'], reference):.2f}x "
-          f"({patroni['exporter default']:.3f} ms; target <= 1.3x); reference: one direct GET /patroni "
-          f"{reference:.3f} ms")
-    print(f"target 1: exporter default latency {ratio(default_ms, native):.2f}x ({default_ms:.3f} ms; "
-          f"target <= 1.3x); reference: Patroni's own /metrics {native:.3f} ms")
-    print(f"target 2: exporter node view latency {ratio(node_ms, native):.2f}x ({node_ms:.3f} ms; "
-          f"target <= 1.15x); reference: Patroni's own /metrics {native:.3f} ms")
     own = patroni["direct GET /metrics"]
-    print(f"target 2: exporter node view CPU per scrape {ratio(exporter_cpu('exporter node view'), own):.2f}x "
-          f"({exporter_cpu('exporter node view'):.3f} ms; target <= 0.3x); reference: Patroni's own CPU per "
-          f"/metrics {own:.3f} ms")
+    for prefix, _ in binaries:
+        default, node = prefix + "exporter default", prefix + "exporter node view"
+        default_ms, node_ms = med(results[default]), med(results[node])
+        print(f"{prefix}target 1: Patroni CPU per default scrape {ratio(patroni[default], reference):.2f}x "
+              f"({patroni[default]:.3f} ms; target <= 1.3x); reference: one direct GET /patroni {reference:.3f} ms")
+        print(f"{prefix}target 1: exporter default latency {ratio(default_ms, native):.2f}x ({default_ms:.3f} ms; "
+              f"target <= 1.3x); reference: Patroni's own /metrics {native:.3f} ms")
+        print(f"{prefix}target 2: exporter node view latency {ratio(node_ms, native):.2f}x ({node_ms:.3f} ms; "
+              f"target <= 1.15x); reference: Patroni's own /metrics {native:.3f} ms")
+        print(f"{prefix}target 2: exporter node view CPU per scrape {ratio(exporter_cpu(node), own):.2f}x "
+              f"({exporter_cpu(node):.3f} ms; target <= 0.3x); reference: Patroni's own CPU per /metrics "
+              f"{own:.3f} ms")
 
 
 

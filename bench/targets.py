@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Judges issue 18's "target N: ..." lines for bench/run.sh's closing summary: reads the benchmark output on stdin,
-prints every line that starts with "target " again, each prefixed with met, missed or "?".
+prints every line that starts with "target " again, each prefixed with met, missed or "?"; then, when a script
+measured a baseline build beside this one (EXPORTER_BASELINE), its "baseline target N:" lines the same way, so
+each ratio's before and after from the same run stand one under the other.
 
 The scripts print one criterion per line, in the form
   target N: <what> <value><unit> (<detail>; target <= <limit><unit>)[; reference: <what> <figure>]
@@ -27,13 +29,19 @@ def judge(line):
 
 
 def main():
-    lines = [line.rstrip("\n") for line in sys.stdin if line.startswith("target ")]
+    text = sys.stdin.read().splitlines()
+    lines = [line for line in text if line.startswith("target ")]
+    baseline = [line for line in text if line.startswith("baseline target ")]
     print()
     print("## summary: issue 18 targets")
     if not lines:
         print("(no script printed a \"target N:\" line: see BENCH_ONLY)")
     for line in lines:
         print(f"{judge(line):<7} {line}")
+    if baseline:
+        print("the baseline build (EXPORTER_BASELINE), same run:")
+        for line in baseline:
+            print(f"{judge(line):<7} {line}")
     print("(ratios and references from this run only; on a shared machine they move from run to run)")
 
 
