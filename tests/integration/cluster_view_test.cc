@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <functional>
 #include <thread>
 
 #include "tests/support/fake_http_server.h"
@@ -19,7 +18,6 @@ namespace patroni_exporter {
 namespace {
 
 using namespace patroni_exporter::testing;
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <thread>
 
 #include "tests/support/lab.h"
@@ -17,7 +16,6 @@ namespace patroni_exporter {
 namespace {
 
 using namespace patroni_exporter::testing;
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 class Patroni4Test : public LabClusterTest {
