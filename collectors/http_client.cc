@@ -160,6 +160,10 @@ void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o, 
   curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
   curl_easy_setopt(e, CURLOPT_SHARE, share);
+  // That cache lives no longer than the call, so its entries need no expiry: with one (the default 60 s),
+  // libcurl 7.88 walks the whole cache for stale entries each time a transfer ends, quadratic in a fan-out's
+  // members (a cache entry per host and port). Only a call longer than 60 s could tell the difference.
+  curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L);
   if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());
   if (!tls.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, tls.key_file.c_str());
@@ -191,7 +195,8 @@ void Finish(Transfer& t, CURLcode code) {
 struct CallHandles {
   CURLM* multi = nullptr;
   CURLSH* share = nullptr;
-  std::vector<CURL*> spare;  // reset, on no multi handle, share detached
+  std::vector<CURL*> spare;                      // reset, on no multi handle, share detached
+  std::vector<std::pair<CURL*, CURLcode>> done;  // ReapFinished's list, kept to spare an allocation per turn
 
   CURL* TakeEasy() {
     if (spare.empty()) return curl_easy_init();
@@ -231,13 +236,17 @@ bool Send(Transfer* t, const HttpRequest& request, const HttpClientOptions& opti
 // returns how many.
 int ReapFinished(CallHandles* handles, TargetQueues* queues, std::vector<std::size_t>* finished) {
   CURLM* multi = handles->multi;
-  int done = 0;
+  // Every message is read before any handle is removed: curl_multi_remove_handle (libcurl 7.88) looks through
+  // the messages still queued for the handle's own, so removing each handle as its message is read walks the
+  // rest of the queue every time, quadratic in the transfers finishing at once (hundreds in a fan-out).
+  // The result is copied out of each message, which points into the multi handle's state.
+  std::vector<std::pair<CURL*, CURLcode>>& done = handles->done;
+  done.clear();
   int queued = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-    if (msg->msg != CURLMSG_DONE) continue;
-    // Read the result before removing the handle: msg points into the multi handle's state.
-    CURL* easy = msg->easy_handle;
-    const CURLcode code = msg->data.result;
+    if (msg->msg == CURLMSG_DONE) done.emplace_back(msg->easy_handle, msg->data.result);
+  }
+  for (const auto& [easy, code] : done) {
     Transfer* t = nullptr;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
     Finish(*t, code);
@@ -246,9 +255,8 @@ int ReapFinished(CallHandles* handles, TargetQueues* queues, std::vector<std::si
     t->easy = nullptr;
     queues->Finished(t->target);
     finished->push_back(t->index);
-    ++done;
   }
-  return done;
+  return static_cast<int>(done.size());
 }
 
 // Shutdown: every transfer still running fails as cancelled, its partial body dropped.

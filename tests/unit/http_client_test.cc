@@ -141,6 +141,60 @@ TEST_F(HttpClientTest, ManyRequestsRunConcurrently) {
   EXPECT_LT(elapsed, milliseconds(2000));                                               // one at a time would take 4 s
 }
 
+// Answers that complete in the same turn of the loop are reaped together (every message read before any handle is
+// removed): each must still reach its own request, whatever its outcome, and the handler see each once.
+TEST_F(HttpClientTest, AnswersCompletingTogetherEachReachTheirOwnRequest) {
+  FakeHttpServer server([](const RecordedRequest& req) {
+    const std::string kind = req.path.substr(0, req.path.find('/', 1));
+    if (kind == "/down") {
+      return FakeReply{
+          .status = 503, .content_type = "text/plain", .body = req.path, .stall_before = milliseconds(150)};
+    }
+    if (kind == "/big") return FakeReply{.body = std::string(4096, 'x'), .stall_before = milliseconds(150)};
+    return FakeReply{.body = req.path, .stall_before = milliseconds(150)};
+  });
+  int refused_port;
+  {
+    FakeHttpServer gone([](const RecordedRequest&) { return FakeReply{}; });
+    refused_port = gone.port();
+  }
+  const char* const kinds[] = {"/ok", "/down", "/big", "/refused"};
+  std::vector<HttpRequest> requests;
+  for (int i = 0; i < 60; ++i) {
+    const std::string kind = kinds[i % 4];
+    const std::string base = kind == "/refused" ? "http://127.0.0.1:" + std::to_string(refused_port) : server.url();
+    requests.push_back({base + kind + "/" + std::to_string(i), nullptr});
+  }
+  std::vector<int> handed(requests.size(), 0);
+  const std::vector<HttpResponse> responses =
+      Client(milliseconds(3000), 1024, /*max_per_host=*/64)
+          .GetAll(requests, Deadline::max(), [&](std::size_t i, const HttpResponse&) { ++handed[i]; });
+  ASSERT_EQ(responses.size(), requests.size());
+  for (int i = 0; i < 60; ++i) {
+    const HttpResponse& r = responses[i];
+    EXPECT_EQ(handed[i], 1) << i;
+    const std::string path = std::string(kinds[i % 4]) + "/" + std::to_string(i);
+    switch (i % 4) {
+      case 0:
+        EXPECT_TRUE(r.ok()) << i << ": " << r.error;
+        EXPECT_EQ(r.body, path);
+        break;
+      case 1:
+        EXPECT_TRUE(r.transport_ok()) << i << ": " << r.error;
+        EXPECT_EQ(r.status, 503) << i;
+        EXPECT_EQ(r.body, path);
+        break;
+      case 2:
+        EXPECT_EQ(r.error, "response body exceeds 1024 bytes") << i;
+        EXPECT_EQ(r.body, "");
+        break;
+      default:
+        EXPECT_FALSE(r.transport_ok()) << i;
+        EXPECT_EQ(r.status, 0) << i;
+    }
+  }
+}
+
 // Patroni's REST API listens with a backlog of 5: a burst of requests to one member overflows it, and each
 // dropped connection costs a 1 s SYN retransmission (HttpClientOptions::max_in_flight_per_host).
 TEST_F(HttpClientTest, AtMostTheCapToOneTargetWhileOtherTargetsRunBeside) {
