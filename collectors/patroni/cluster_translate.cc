@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <string_view>
+#include <vector>
 
 #include "collectors/patroni/postgres_state.h"
 
@@ -24,10 +25,21 @@ constexpr std::string_view kOther = "other";
 constexpr int kRunning = 5;
 constexpr int kPostgresStates = 15;
 
-Labels MemberLabels(const std::string& scope, const ClusterMember& m) { return {{"scope", scope}, {"member", m.name}}; }
+// Each member's {scope, member} labels, built once for all of its families (a member has about 40 series here).
+std::vector<Labels> MemberLabels(const std::string& scope, const ClusterView& view) {
+  std::vector<Labels> labels;
+  labels.reserve(view.members.size());
+  for (const ClusterMember& m : view.members) labels.push_back({{"scope", scope}, {"member", m.name}});
+  return labels;
+}
 
-Labels With(Labels labels, const char* name, std::string_view value) {
-  labels.emplace_back(name, std::string(value));
+// A member's labels plus one more, `name`, whose value the caller sets per sample (labels.back().second): the
+// state sets write 25 samples per member that differ only in that value, so one set of labels serves them all.
+Labels With(const Labels& member, const char* name) {
+  Labels labels;
+  labels.reserve(member.size() + 1);
+  labels.insert(labels.end(), member.begin(), member.end());
+  labels.emplace_back(name, std::string());
   return labels;
 }
 
@@ -124,84 +136,93 @@ void TranslateCluster(const ClusterView& view, const std::string& scope, MetricS
                   {"to", view.scheduled_switchover_to.value_or("")}});
   }
 
+  const std::vector<Labels> member_labels = MemberLabels(scope, view);
+  const std::size_t members = view.members.size();
+
   // Family by family, so the family order does not depend on which member comes first.
-  for (const ClusterMember& m : view.members) {
-    const std::string_view role = RoleValue(m.role);
+  for (std::size_t i = 0; i < members; ++i) {
+    const std::string_view role = RoleValue(view.members[i].role);
+    Labels labels = With(member_labels[i], "role");
     for (const std::string_view value : kRoles) {
+      labels.back().second.assign(value);
       out->AddGauge("patroni_cluster_member_role",
-                    "Role of the member as GET /cluster reports it; exactly one role is 1 per member.",
-                    With(MemberLabels(scope, m), "role", value), value == role ? 1 : 0);
+                    "Role of the member as GET /cluster reports it; exactly one role is 1 per member.", labels,
+                    value == role ? 1 : 0);
     }
   }
 
   constexpr const char* kStateHelp =
       "State of the member as GET /cluster reports it: its PostgreSQL state, or from Patroni 3.0.4 a non-leader's "
       "replication state (streaming, in archive recovery); exactly one state is 1 per member.";
-  for (const ClusterMember& m : view.members) {
-    const std::string_view state = StateValue(m.state);
-    for (int i = 0; i < kPostgresStates; ++i) {
-      const std::string_view value = PostgresStateName(i);
-      out->AddGauge("patroni_cluster_member_state", kStateHelp, With(MemberLabels(scope, m), "state", value),
-                    value == state ? 1 : 0);
+  for (std::size_t i = 0; i < members; ++i) {
+    const std::string_view state = StateValue(view.members[i].state);
+    Labels labels = With(member_labels[i], "state");
+    for (int n = 0; n < kPostgresStates; ++n) {
+      const std::string_view value = PostgresStateName(n);
+      labels.back().second.assign(value);
+      out->AddGauge("patroni_cluster_member_state", kStateHelp, labels, value == state ? 1 : 0);
     }
     for (const std::string_view value : {kStreaming, kInArchiveRecovery, kUnknownState, kOther}) {
-      out->AddGauge("patroni_cluster_member_state", kStateHelp, With(MemberLabels(scope, m), "state", value),
-                    value == state ? 1 : 0);
+      labels.back().second.assign(value);
+      out->AddGauge("patroni_cluster_member_state", kStateHelp, labels, value == state ? 1 : 0);
     }
   }
 
-  for (const ClusterMember& m : view.members) {
-    if (const std::optional<int> number = PostgresStateOf(m.state)) {
+  for (std::size_t i = 0; i < members; ++i) {
+    if (const std::optional<int> number = PostgresStateOf(view.members[i].state)) {
       out->AddGauge("patroni_cluster_member_postgres_state",
                     "PostgreSQL state of the member, numbered as patroni_postgres_state (streaming and in archive "
                     "recovery count as 5, running). Absent when the state is unknown or not a PostgreSQL state.",
-                    MemberLabels(scope, m), *number);
+                    member_labels[i], *number);
     }
   }
 
-  for (const ClusterMember& m : view.members) {
-    if (m.timeline) {
+  for (std::size_t i = 0; i < members; ++i) {
+    if (view.members[i].timeline) {
       out->AddGauge("patroni_cluster_member_timeline",
-                    "PostgreSQL timeline of the member. Absent while its PostgreSQL is not running.",
-                    MemberLabels(scope, m), *m.timeline);
+                    "PostgreSQL timeline of the member. Absent while its PostgreSQL is not running.", member_labels[i],
+                    *view.members[i].timeline);
     }
   }
 
   for (const WalFamily& family : kWalFamilies) {
-    for (const ClusterMember& m : view.members) {
-      const ClusterWalValue& value = m.*family.field;
-      if (value.bytes) out->AddGauge(family.name, family.help, MemberLabels(scope, m), *value.bytes);
+    for (std::size_t i = 0; i < members; ++i) {
+      const ClusterWalValue& value = view.members[i].*family.field;
+      if (value.bytes) out->AddGauge(family.name, family.help, member_labels[i], *value.bytes);
     }
   }
 
-  for (const ClusterMember& m : view.members) {
+  for (std::size_t i = 0; i < members; ++i) {
+    Labels labels = With(member_labels[i], "kind");
     for (const LagKind& kind : kLagKinds) {
-      const ClusterWalValue& value = m.*kind.field;
+      const ClusterWalValue& value = view.members[i].*kind.field;
       if (!value.sent()) continue;
+      labels.back().second.assign(kind.kind);
       out->AddGauge("patroni_cluster_member_lag_unknown",
                     "Value is 1 if Patroni reports the member's lag of this kind as unknown (no WAL position "
                     "published), 0 if it reports a number of bytes.",
-                    With(MemberLabels(scope, m), "kind", kind.kind), value.unknown ? 1 : 0);
+                    labels, value.unknown ? 1 : 0);
     }
   }
 
   // `pending_restart` is sent only when true, in every version that has /cluster: its absence is a real 0.
-  for (const ClusterMember& m : view.members) {
+  for (std::size_t i = 0; i < members; ++i) {
     out->AddGauge("patroni_cluster_member_pending_restart",
                   "Value is 1 if the member's PostgreSQL needs a restart to apply a changed parameter, 0 otherwise.",
-                  MemberLabels(scope, m), m.pending_restart.value_or(false) ? 1 : 0);
+                  member_labels[i], view.members[i].pending_restart.value_or(false) ? 1 : 0);
   }
 
-  for (const ClusterMember& m : view.members) {
-    if (m.scheduled_restart) {
+  for (std::size_t i = 0; i < members; ++i) {
+    if (view.members[i].scheduled_restart) {
       out->AddGauge("patroni_cluster_member_scheduled_restart_timestamp_seconds",
-                    "Epoch seconds at which a restart of the member is scheduled.", MemberLabels(scope, m),
-                    *m.scheduled_restart);
+                    "Epoch seconds at which a restart of the member is scheduled.", member_labels[i],
+                    *view.members[i].scheduled_restart);
     }
   }
 
-  for (const ClusterMember& m : view.members) {
-    Labels labels = MemberLabels(scope, m);
+  for (std::size_t i = 0; i < members; ++i) {
+    const ClusterMember& m = view.members[i];
+    Labels labels = member_labels[i];
     AppendTagLabels(m.tags, &labels);
     out->AddInfo("patroni_cluster_member_tags_info",
                  "Tags of the member: true or false where set, empty where not set (Patroni's default applies); "
@@ -209,8 +230,9 @@ void TranslateCluster(const ClusterView& view, const std::string& scope, MetricS
                  labels);
   }
 
-  for (const ClusterMember& m : view.members) {
-    Labels labels = MemberLabels(scope, m);
+  for (std::size_t i = 0; i < members; ++i) {
+    const ClusterMember& m = view.members[i];
+    Labels labels = member_labels[i];
     labels.emplace_back("host", m.host.value_or(""));
     labels.emplace_back("port", NumberText(m.port));
     labels.emplace_back("api_url", m.api_url.value_or(""));
