@@ -15,6 +15,9 @@ No lab: the exporter points at a closed port (its Patroni target is simply down)
               or nothing) do not delay a scrape; the request timeout closes a silent client; prints the figures
   reload      without a restart: a new certificate and key (openssl, made here) reach the next TLS connection, a
               changed basic-auth password the next request; a broken file keeps the last good one; SIGHUP rereads
+  large       a scrape whose text is far larger than the 64 KiB the endpoint copies behind its headers (one fake
+              Patroni on 127.0.0.1 listing 400 members in /cluster, discovery off, so nobody else is asked): over
+              HTTP and HTTPS the whole text arrives, as long as its Content-Length, every member's series in it
   systemd-socket
               socket activation through systemd-socket-activate (package systemd): it binds 127.0.0.1:PORT, waits
               for a first connection, then execs the exporter with the socket as descriptor 3 (LISTEN_FDS=1,
@@ -26,6 +29,8 @@ Usage: web_endpoint_test.py CHECK --exporter build/patroni_exporter --testdata t
 import argparse
 import concurrent.futures
 import glob
+import http.server
+import json
 import os
 import shutil
 import signal
@@ -34,6 +39,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 
@@ -293,6 +299,81 @@ def check_reload(args, f):
     print("reload: certificate, key and password replaced without a restart; broken file kept out; SIGHUP rereads")
 
 
+class FakePatroni:
+    """A fake Patroni REST API on a free 127.0.0.1 port answering fixed bodies by path, HTTP/1.0 like Patroni."""
+
+    def __init__(self, bodies):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = bodies.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def large_cluster_bodies(testdata, members):
+    """/patroni, /cluster, /config, /history of Patroni 3.0.2 fixtures, /cluster grown to `members` members whose
+    api_url points at a closed port on 127.0.0.1 (discovery is off: nothing asks them)."""
+    def fixture(name):
+        with open(os.path.join(testdata, "patroni", name), "rb") as fh:
+            return fh.read()
+    cluster = json.loads(fixture("cluster_baseline_v3.0.2.json"))
+    template = cluster["members"][1]  # a replica
+    cluster["members"] = [cluster["members"][0]] + [
+        dict(template, name=f"member-{i:04d}", api_url="http://127.0.0.1:1/patroni", port=10000 + i)
+        for i in range(members - 1)]
+    return {"/patroni": fixture("patroni_baseline-primary_v3.0.2.json"),
+            "/cluster": json.dumps(cluster, separators=(",", ":")).encode(),
+            "/config": fixture("config_baseline_v3.0.2.json"), "/history": fixture("history_baseline_v3.0.2.json")}
+
+
+def check_large(args, f):
+    members = 400
+    patroni = FakePatroni(large_cluster_bodies(args.testdata, members))
+    try:
+        for scheme, web_config in (("http", None),
+                                   ("https", os.path.join(args.testdata, "web_config", "valid", "tls.yml"))):
+            extra = ["--patroni.url", patroni.url, "--patroni.discovery", "off"]
+            with Exporter(args.exporter, web_config, extra) as e, tempfile.TemporaryDirectory() as tmp:
+                if not e.wait_listening():
+                    f.append(f"{scheme}: the exporter did not start: {e.stop().strip()}")
+                    continue
+                url = tls_url(e.port) if scheme == "https" else f"http://127.0.0.1:{e.port}/metrics"
+                headers, body = os.path.join(tmp, "headers"), os.path.join(tmp, "body")
+                r = subprocess.run(["curl", "-s", "--max-time", "30", "-D", headers, "-o", body, *cacert(), url],
+                                   capture_output=True, text=True)
+                if not f.check(r.returncode == 0, f"{scheme}: curl exit {r.returncode}: {r.stderr.strip()}"):
+                    continue
+                head = open(headers, encoding="latin-1").read().lower()
+                text = open(body, "rb").read()
+                length = [line.split(":", 1)[1].strip() for line in head.splitlines()
+                          if line.startswith("content-length:")]
+                f.check(head.startswith("http/1.1 200"), f"{scheme}: status line {head.splitlines()[:1]}")
+                f.check(length == [str(len(text))], f"{scheme}: Content-Length {length}, body {len(text)} bytes")
+                f.check(len(text) > 256 * 1024, f"{scheme}: body of {len(text)} bytes, expected far above 64 KiB")
+                f.check(text.endswith(b"\n"), f"{scheme}: the body does not end with a newline")
+                roles = text.count(b"\npatroni_cluster_member_role{")
+                f.check(roles == members * 6, f"{scheme}: {roles} patroni_cluster_member_role series, "
+                                              f"expected {members * 6}")
+                f.check(b'member="member-0398"' in text, f"{scheme}: the last member is missing")
+                print(f"large: {scheme} scrape of {len(text)} bytes arrived whole ({roles} role series)")
+    finally:
+        patroni.close()
+
+
 def check_systemd_socket(args, f):
     activate = shutil.which("systemd-socket-activate")
     if activate is None:
@@ -419,7 +500,7 @@ def main():
     global CERTS
     parser = argparse.ArgumentParser()
     parser.add_argument("check", choices=["corpus", "tls", "client-cert", "basic-auth", "bounds", "reload",
-                                          "systemd-socket"])
+                                          "systemd-socket", "large"])
     parser.add_argument("--exporter", required=True)
     parser.add_argument("--testdata", required=True)
     parser.add_argument("--promtool", default="promtool")
@@ -427,7 +508,8 @@ def main():
     CERTS = os.path.join(args.testdata, "web_config", "certs")
     f = Failures()
     {"corpus": check_corpus, "tls": check_tls, "client-cert": check_client_cert, "basic-auth": check_basic_auth,
-     "bounds": check_bounds, "reload": check_reload, "systemd-socket": check_systemd_socket}[args.check](args, f)
+     "bounds": check_bounds, "reload": check_reload, "systemd-socket": check_systemd_socket,
+     "large": check_large}[args.check](args, f)
     for item in f:
         print("FAIL: " + item)
     return 1 if f else 0
