@@ -26,6 +26,10 @@ struct CallCount {
   ~CallCount() { g_calls.fetch_sub(1); }
 };
 constexpr const char* kCancelled = "cancelled: the exporter is shutting down";
+
+// Bytes libcurl reads from a connection at a time (CURLOPT_BUFFERSIZE; Configure says why not its default).
+constexpr long kReceiveBufferBytes = 2048;
+
 // The longest GetAll() waits in curl_multi_poll before it looks again. Socket activity wakes it at once, so this
 // only bounds how long a cancelled call lingers (CancelAll in http_client.h promises about 100 ms).
 constexpr int kPollIntervalMs = 100;
@@ -164,6 +168,11 @@ void Configure(Transfer& t, const std::string& url, const HttpClientOptions& o, 
   // libcurl 7.88 walks the whole cache for stale entries each time a transfer ends, quadratic in a fan-out's
   // members (a cache entry per host and port). Only a call longer than 60 s could tell the difference.
   curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L);
+  // libcurl allocates its receive buffer (16 KiB by default) when a transfer starts and holds it to the end, so a
+  // fan-out of 512 requests in flight held 8 MB of buffers at the scrape's memory peak (docs/performance.md). A
+  // /patroni answer with its headers is 0.5-2 KB and fits one read of 2 KiB; a larger body (a /cluster of many
+  // members) takes more reads, all kept by the same write callback and limit as before.
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
   if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());
   if (!tls.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, tls.key_file.c_str());
