@@ -11,14 +11,17 @@
 // exposition. Not thread-safe: one MetricSet per collector per scrape. The text a set becomes: SerializeText
 // (collectors/exposition.h), which reads the compact form below directly.
 //
-// Layout (docs/performance.md, "Issue 18: compact samples"): a set of 500 members holds 32,500 series, so a
-// sample costs what the whole scrape's peak memory costs. Each family keeps one arena, a string holding every
-// sample's label pairs one after the other as length-prefixed raw (unescaped) name and value bytes, and a vector
-// of 16-byte sample records (where its labels start in the arena, how many bytes they take, the value). No
-// per-sample object, vector or string exists; a label set is one span of the arena, so the duplicate check
-// hashes and compares spans (the encoding is prefix-free, so equal spans mean equal names and values in the same
-// order). A family's labels are limited to 4 GiB (offsets are 32-bit): a sample past that is dropped like a
-// duplicate. families() builds prometheus-cpp's model from it on demand, for tests and other readers.
+// Layout (docs/performance.md, "Issue 18: compact samples"): a scrape of 500 members holds 32,500 series, so
+// what one sample costs, times that, is much of the scrape's peak memory. Each family keeps one arena, a string
+// holding every sample's label pairs one after the other as raw (unescaped) name and value bytes, each preceded by
+// its length (LEB128: one byte below 128), and a vector of 16-byte sample records: where its labels start in the
+// arena, how many bytes they take, the value (one double: counters and gauges alike). No per-sample object, vector
+// or string exists. A record keeps the span's length rather than a label count so that a label set is one span:
+// the duplicate check hashes and compares spans byte for byte (the encoding is prefix-free, so equal spans mean
+// the same names and values in the same order), and Merge copies a span without decoding it. The check's index
+// holds a 32-bit hash and a 32-bit position per entry (8 bytes; equal hashes are confirmed on the bytes). A
+// family's labels are limited to 4 GiB (offsets are 32-bit): a sample past that is dropped like a duplicate.
+// families() builds prometheus-cpp's model from this on demand, for tests and other readers.
 #pragma once
 
 #include <cstddef>
@@ -42,7 +45,6 @@ class MetricSet {
   // valid until the set is next changed.
   class LabelReader {
    public:
-    explicit LabelReader(std::string_view encoded) : rest_(encoded) {}
     // The next pair into `name` and `value`; false once every pair was read.
     bool Next(std::string_view* name, std::string_view* value) {
       if (rest_.empty()) return false;
@@ -52,6 +54,8 @@ class MetricSet {
     }
 
    private:
+    friend class MetricSet;  // Family::labels makes readers, of spans the set wrote
+    explicit LabelReader(std::string_view encoded) : rest_(encoded) {}
     // One length-prefixed string (LEB128 length, metric_set.cc). Only MetricSet writes the arena, so a span
     // always holds whole pairs.
     std::string_view Take() {
