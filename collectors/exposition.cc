@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 namespace patroni_exporter {
 namespace {
@@ -21,7 +22,7 @@ void AppendValue(std::string* out, double value) {
   }
 }
 
-void AppendLabelValue(std::string* out, const std::string& value) {
+void AppendLabelValue(std::string* out, std::string_view value) {
   for (const char c : value) {
     if (c == '\n') {
       out->append("\\n");
@@ -48,6 +49,39 @@ const char* TypeName(prometheus::MetricType type) {
   return "";
 }
 
+// The family's HELP (if any) and TYPE lines; false, writing nothing, for the types this serializer leaves out.
+bool AppendFamilyHeader(std::string* out, std::string_view name, std::string_view help, prometheus::MetricType type) {
+  const char* type_name = TypeName(type);
+  if (*type_name == '\0') return false;  // summary or histogram: MetricSet never makes one (see the header)
+  if (!help.empty()) out->append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out->append("# TYPE ").append(name).append(" ").append(type_name).append("\n");
+  return true;
+}
+
+// One sample line, `name{a="x",b="y"} value`: the labels one by one, then the value. Both serializers write
+// through it, so they cannot drift apart.
+class SampleWriter {
+ public:
+  SampleWriter(std::string* out, std::string_view name) : out_(out) { out_->append(name); }
+  void Label(std::string_view name, std::string_view value) {
+    out_->push_back(labels_ ? ',' : '{');
+    labels_ = true;
+    out_->append(name).append("=\"");
+    AppendLabelValue(out_, value);
+    out_->push_back('"');
+  }
+  void End(double value) {
+    if (labels_) out_->push_back('}');
+    out_->push_back(' ');
+    AppendValue(out_, value);
+    out_->push_back('\n');
+  }
+
+ private:
+  std::string* out_;
+  bool labels_ = false;
+};
+
 }  // namespace
 
 std::string TruncateUtf8(const std::string& text, std::size_t max_bytes) {
@@ -69,28 +103,36 @@ std::string SerializeText(const std::vector<prometheus::MetricFamily>& families)
   std::string out;
   out.reserve(size);
   for (const auto& family : families) {
-    const char* type = TypeName(family.type);
-    if (*type == '\0') continue;  // summary or histogram: MetricSet never makes one (see the header)
-    if (!family.help.empty()) out.append("# HELP ").append(family.name).append(" ").append(family.help).append("\n");
-    out.append("# TYPE ").append(family.name).append(" ").append(type).append("\n");
+    if (!AppendFamilyHeader(&out, family.name, family.help, family.type)) continue;
     for (const auto& metric : family.metric) {
-      out.append(family.name);
-      if (!metric.label.empty()) {
-        out.push_back('{');
-        const char* separator = "";
-        for (const auto& label : metric.label) {
-          out.append(separator).append(label.name).append("=\"");
-          AppendLabelValue(&out, label.value);
-          out.push_back('"');
-          separator = ",";
-        }
-        out.push_back('}');
-      }
-      out.push_back(' ');
-      AppendValue(&out, family.type == prometheus::MetricType::Counter   ? metric.counter.value
-                        : family.type == prometheus::MetricType::Untyped ? metric.untyped.value
-                                                                         : metric.gauge.value);
-      out.push_back('\n');
+      SampleWriter sample(&out, family.name);
+      for (const auto& label : metric.label) sample.Label(label.name, label.value);
+      sample.End(family.type == prometheus::MetricType::Counter   ? metric.counter.value
+                 : family.type == prometheus::MetricType::Untyped ? metric.untyped.value
+                                                                  : metric.gauge.value);
+    }
+  }
+  return out;
+}
+
+std::string SerializeText(const MetricSet& set) {
+  // As above. A label pair printed (name, value and 4 bytes: `="`, `"` and `,` or a brace) takes at most twice
+  // its bytes in the arena (name, value and at least 2 length bytes).
+  std::size_t size = 0;
+  for (const MetricSet::Family& family : set.compact_families()) {
+    size += 2 * family.name().size() + family.help().size() + 32 + 2 * family.label_bytes() +
+            family.size() * (family.name().size() + 48);
+  }
+  std::string out;
+  out.reserve(size);
+  for (const MetricSet::Family& family : set.compact_families()) {
+    if (!AppendFamilyHeader(&out, family.name(), family.help(), family.type())) continue;
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      SampleWriter sample(&out, family.name());
+      MetricSet::LabelReader labels = family.labels(i);
+      std::string_view name, value;
+      while (labels.Next(&name, &value)) sample.Label(name, value);
+      sample.End(family.value(i));
     }
   }
   return out;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/metric_set.h"
 #include "prometheus/metric_family.h"
 
 namespace patroni_exporter {
@@ -22,5 +23,9 @@ std::string TruncateUtf8(const std::string& text, std::size_t max_bytes);
 // Handles what MetricSet (collectors/metric_set.h) makes, counters and gauges without timestamps: a sample's
 // timestamp_ms is not written, and a summary or histogram family is left out whole.
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
+
+// The same text, byte for byte, read straight from a MetricSet's compact form (the scrape's path: no
+// prometheus-cpp model is built). Equal to SerializeText(set.families()).
+std::string SerializeText(const MetricSet& set);
 
 }  // namespace patroni_exporter

@@ -1,72 +1,66 @@
 #include "collectors/metric_set.h"
 
 #include <functional>
+#include <limits>
 
 namespace patroni_exporter {
 namespace {
 
-// Names and values in order, each hashed whole and mixed in (boost's hash_combine), so ("ab","c") and ("a","bc")
-// differ.
-std::size_t Mix(std::size_t seed, std::string_view part) {
-  return seed ^ (std::hash<std::string_view>{}(part) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
-}
-
-std::size_t HashLabels(const Labels& labels) {
-  std::size_t hash = labels.size();
-  for (const auto& [name, value] : labels) hash = Mix(Mix(hash, name), value);
-  return hash;
-}
-
-std::size_t HashLabels(const std::vector<prometheus::ClientMetric::Label>& labels) {
-  std::size_t hash = labels.size();
-  for (const auto& label : labels) hash = Mix(Mix(hash, label.name), label.value);
-  return hash;
-}
-
-bool SameLabels(const std::vector<prometheus::ClientMetric::Label>& a, const Labels& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].first || a[i].value != b[i].second) return false;
+// Lengths as LEB128 (7 bits a byte, high bit: more follows): one byte for every name and nearly every value, so a
+// label pair costs its bytes plus 2, and the encoding stays prefix-free for any length.
+void AppendLength(std::string* arena, std::size_t length) {
+  while (length >= 0x80) {
+    arena->push_back(static_cast<char>((length & 0x7f) | 0x80));
+    length >>= 7;
   }
-  return true;
+  arena->push_back(static_cast<char>(length));
 }
 
-bool SameLabels(const std::vector<prometheus::ClientMetric::Label>& a,
-                const std::vector<prometheus::ClientMetric::Label>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].name || a[i].value != b[i].value) return false;
+void AppendLabels(std::string* arena, const Labels& labels) {
+  for (const auto& [name, value] : labels) {
+    AppendLength(arena, name.size());
+    arena->append(name);
+    AppendLength(arena, value.size());
+    arena->append(value);
   }
-  return true;
 }
 
 }  // namespace
 
-template <typename LabelList>
-bool MetricSet::SampleIndex::Insert(const std::vector<prometheus::ClientMetric>& metric, const LabelList& labels) {
-  if ((used_ + 1) * 2 > entries_.size()) Grow();
-  const std::size_t hash = HashLabels(labels);
-  const std::size_t mask = entries_.size() - 1;
+bool MetricSet::Family::Commit(std::size_t start, double value) {
+  const std::size_t length = arena_.size() - start;
+  constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
+  if (arena_.size() > kMax || samples_.size() >= kMax) {  // the 4 GiB limit of the header
+    arena_.resize(start);
+    return false;
+  }
+  if ((samples_.size() + 1) * 2 > index_.size()) Grow();
+  const std::string_view span(arena_.data() + start, length);
+  const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(span));
+  const std::size_t mask = index_.size() - 1;
   for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
-    Entry& entry = entries_[at];
+    Entry& entry = index_[at];
     if (entry.position == 0) {
-      entry = {hash, metric.size() + 1};
-      ++used_;
+      entry = {hash, static_cast<std::uint32_t>(samples_.size() + 1)};
+      samples_.push_back({static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(length), value});
       return true;
     }
-    if (entry.hash == hash && SameLabels(metric[entry.position - 1].label, labels)) return false;
+    if (entry.hash == hash && Span(entry.position - 1) == span) {
+      arena_.resize(start);
+      return false;
+    }
   }
 }
 
-void MetricSet::SampleIndex::Grow() {
-  std::vector<Entry> old = std::move(entries_);
-  entries_.assign(old.empty() ? 8 : old.size() * 2, Entry{});
-  const std::size_t mask = entries_.size() - 1;
+void MetricSet::Family::Grow() {
+  std::vector<Entry> old = std::move(index_);
+  index_.assign(old.empty() ? 8 : old.size() * 2, Entry{});
+  const std::size_t mask = index_.size() - 1;
   for (const Entry& entry : old) {
     if (entry.position == 0) continue;
     std::size_t at = entry.hash & mask;
-    while (entries_[at].position != 0) at = (at + 1) & mask;
-    entries_[at] = entry;
+    while (index_[at].position != 0) at = (at + 1) & mask;
+    index_[at] = entry;
   }
 }
 
@@ -78,35 +72,25 @@ bool MetricSet::AddCounter(std::string_view name, std::string_view help, const L
   return Add(name, help, prometheus::MetricType::Counter, labels, value);
 }
 
-prometheus::MetricFamily& MetricSet::FamilyFor(std::string_view name, std::string_view help,
-                                               prometheus::MetricType type) {
+MetricSet::Family& MetricSet::FamilyFor(std::string_view name, std::string_view help, prometheus::MetricType type) {
   auto it = index_.find(name);
   if (it != index_.end()) return families_[it->second];
   index_.emplace(std::string(name), families_.size());
-  prometheus::MetricFamily family;
-  family.name = std::string(name);
-  family.help = std::string(help);
-  family.type = type;
-  families_.push_back(std::move(family));
-  seen_.emplace_back();
-  return families_.back();
+  Family& family = families_.emplace_back();
+  family.name_ = std::string(name);
+  family.help_ = std::string(help);
+  family.type_ = type;
+  return family;
 }
 
 bool MetricSet::Add(std::string_view name, std::string_view help, prometheus::MetricType type, const Labels& labels,
                     double value) {
   // A new family's first sample is new by definition, so creating the family before the check changes nothing.
-  prometheus::MetricFamily& family = FamilyFor(name, help, type);
-  if (!seen_[&family - families_.data()].Insert(family.metric, labels)) return false;
-  prometheus::ClientMetric metric;
-  metric.label.reserve(labels.size());
-  for (const auto& [label_name, label_value] : labels) metric.label.push_back({label_name, label_value});
-  if (family.type == prometheus::MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  family.metric.push_back(std::move(metric));
-  return true;
+  Family& family = FamilyFor(name, help, type);
+  // Encoded straight into the arena and taken back if a duplicate: no key is built elsewhere.
+  const std::size_t start = family.arena_.size();
+  AppendLabels(&family.arena_, labels);
+  return family.Commit(start, value);
 }
 
 void MetricSet::Merge(MetricSet&& other) {
@@ -115,49 +99,56 @@ void MetricSet::Merge(MetricSet&& other) {
     // Nothing here to collide with: take the other set whole (the scrape's first and largest collector).
     families_ = std::move(other.families_);
     index_ = std::move(other.index_);
-    seen_ = std::move(other.seen_);
   } else {
-    for (std::size_t j = 0; j < other.families_.size(); ++j) {
-      prometheus::MetricFamily& family = other.families_[j];
-      if (index_.find(family.name) == index_.end()) {
-        // A family new here: taken whole with its keys, as sample by sample it would end the same.
-        index_.emplace(family.name, families_.size());
+    for (Family& family : other.families_) {
+      if (index_.find(family.name_) == index_.end()) {
+        // A family new here: taken whole with its index, as sample by sample it would end the same.
+        index_.emplace(family.name_, families_.size());
         families_.push_back(std::move(family));
-        seen_.push_back(std::move(other.seen_[j]));
         continue;
       }
-      const std::size_t at = &FamilyFor(family.name, family.help, family.type) - families_.data();
-      const bool counter = families_[at].type == prometheus::MetricType::Counter;
-      for (auto& metric : family.metric) {
-        if (!seen_[at].Insert(families_[at].metric, metric.label)) continue;
-        if (family.type != families_[at].type) {  // the first declaration's type wins, as in Add
-          const double value =
-              family.type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value;
-          prometheus::ClientMetric moved;
-          moved.label = std::move(metric.label);
-          (counter ? moved.counter.value : moved.gauge.value) = value;
-          families_[at].metric.push_back(std::move(moved));
-        } else {
-          families_[at].metric.push_back(std::move(metric));
-        }
+      // The first declaration's type and help win (FamilyFor); a value is one double whatever the type, so a
+      // counter's value becomes the gauge's, or the reverse, as Add would have stored it.
+      Family& into = FamilyFor(family.name_, family.help_, family.type_);
+      for (std::size_t i = 0; i < family.samples_.size(); ++i) {
+        const std::size_t start = into.arena_.size();
+        into.arena_.append(family.Span(i));
+        into.Commit(start, family.samples_[i].value);
       }
     }
   }
   other.families_.clear();
   other.index_.clear();
-  other.seen_.clear();
 }
 
 std::size_t MetricSet::SampleCount() const {
   std::size_t count = 0;
-  for (const auto& family : families_) count += family.metric.size();
+  for (const Family& family : families_) count += family.size();
   return count;
 }
 
-std::vector<prometheus::MetricFamily> MetricSet::TakeFamilies() && {
-  index_.clear();
-  seen_.clear();
-  return std::move(families_);
+std::vector<prometheus::MetricFamily> MetricSet::families() const {
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(families_.size());
+  for (const Family& family : families_) {
+    prometheus::MetricFamily& built = out.emplace_back();
+    built.name = family.name_;
+    built.help = family.help_;
+    built.type = family.type_;
+    built.metric.reserve(family.size());
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      prometheus::ClientMetric& metric = built.metric.emplace_back();
+      LabelReader labels = family.labels(i);
+      std::string_view name, value;
+      while (labels.Next(&name, &value)) metric.label.push_back({std::string(name), std::string(value)});
+      if (family.type_ == prometheus::MetricType::Counter) {
+        metric.counter.value = family.value(i);
+      } else {
+        metric.gauge.value = family.value(i);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace patroni_exporter

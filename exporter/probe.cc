@@ -139,7 +139,8 @@ std::string Prober::RunOnce(const BaseUrl& target, bool discovery, const ScrapeC
                    success ? 1 : 0);
   metrics.AddGauge("probe_duration_seconds", "How long the probe took.", {},
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  std::string text = SerializeText(std::move(metrics).TakeFamilies());
+  std::string text = SerializeText(metrics);
+  metrics = MetricSet();         // freed before the heap is handed back
   ReleaseFreeHeap(text.size());  // a probe of a large cluster, like a large scrape (exporter/heap_release.h)
   return text;
 }

@@ -81,8 +81,8 @@ MetricSet Scraper::CollectAll(const ScrapeContext& context) {
 std::shared_ptr<const std::string> Scraper::Scrape(const ScrapeContext& context) {
   return flight_.Do("", [&]() -> std::shared_ptr<const std::string> {
     try {
-      MetricSet metrics = CollectAll(context);
-      auto text = std::make_shared<const std::string>(SerializeText(std::move(metrics).TakeFamilies()));
+      // The set is a temporary, freed at the end of this statement.
+      auto text = std::make_shared<const std::string>(SerializeText(CollectAll(context)));
       // The families are freed by now: after a large scrape, hand their pages back (exporter/heap_release.h).
       ReleaseFreeHeap(text->size());
       return text;

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MetricSet set;
     TranslateNodeStatus(*result.value, "fuzz-member", NodeTranslateOptions{.legacy_master = legacy_master}, &set);
     FUZZ_CHECK(!set.empty());
-    FUZZ_CHECK(fuzz::ValidUtf8(SerializeText(set.families())));
+    FUZZ_CHECK(fuzz::ValidUtf8(SerializeText(set)));
   }
   return 0;
 }

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "collectors/exposition.h"
+#include "collectors/metric_set.h"
 #include "tests/support/testdata.h"
 
 namespace patroni_exporter::testing {
@@ -20,6 +22,12 @@ void CompareWithGolden(const std::string& text, const std::string& golden_path) 
     GTEST_SKIP() << "rewrote " << golden_path;
   }
   EXPECT_EQ(text, ReadFile(golden_path)) << "golden " << golden_path << " differs; UPDATE_GOLDEN=1 rewrites it";
+}
+
+std::string SerializeBothWays(const MetricSet& set) {
+  std::string text = SerializeText(set);
+  EXPECT_EQ(text, SerializeText(set.families())) << "the compact path and prometheus-cpp's model differ";
+  return text;
 }
 
 std::string FixtureTestName(const std::string& file_name, std::string_view suffix) {

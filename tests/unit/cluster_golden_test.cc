@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
+#include <utility>
 
-#include "collectors/exposition.h"
+#include "collectors/metric_set.h"
 #include "collectors/patroni/cluster_parse.h"
 #include "collectors/patroni/cluster_translate.h"
 #include "tests/support/golden.h"
@@ -45,13 +47,14 @@ const std::vector<std::string> kFixtures = ListTestdata("patroni", "cluster_", "
 class ClusterGoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ClusterGoldenTest, MatchesReviewedExposition) {
-  const std::string text = SerializeText(Translate(Load(GetParam())).families());
+  const std::string text = testing::SerializeBothWays(Translate(Load(GetParam())));
   testing::CompareWithGolden(text, TestdataPath("patroni/" + Stem(GetParam()) + ".prom"));
 }
 
-const prometheus::MetricFamily* FindFamily(const MetricSet& set, const std::string& name) {
-  for (const auto& family : set.families()) {
-    if (family.name == name) return &family;
+// A copy of the family (families() builds them on each call), or null.
+std::shared_ptr<const prometheus::MetricFamily> FindFamily(const MetricSet& set, const std::string& name) {
+  for (auto& family : set.families()) {
+    if (family.name == name) return std::make_shared<const prometheus::MetricFamily>(std::move(family));
   }
   return nullptr;
 }
@@ -66,7 +69,7 @@ std::string Label(const prometheus::ClientMetric& metric, const std::string& nam
 // member -> sum of the family's values for that member.
 std::map<std::string, double> SumPerMember(const MetricSet& set, const std::string& family_name) {
   std::map<std::string, double> sums;
-  if (const prometheus::MetricFamily* family = FindFamily(set, family_name)) {
+  if (const auto family = FindFamily(set, family_name)) {
     for (const auto& metric : family->metric) sums[Label(metric, "member")] += metric.gauge.value;
   }
   return sums;
@@ -81,7 +84,7 @@ TEST_P(ClusterGoldenTest, EveryMemberHasExactlyOneRoleAndOneState) {
   EXPECT_EQ(SumPerMember(set, "patroni_cluster_member_state"), expected);
   EXPECT_EQ(SumPerMember(set, "patroni_cluster_member_tags_info"), expected);
   EXPECT_EQ(SumPerMember(set, "patroni_cluster_member_info"), expected);
-  const prometheus::MetricFamily* members = FindFamily(set, "patroni_cluster_members");
+  const auto members = FindFamily(set, "patroni_cluster_members");
   ASSERT_NE(members, nullptr);
   EXPECT_EQ(members->metric.at(0).gauge.value, static_cast<double>(view.members.size()));
 }
@@ -110,7 +113,7 @@ ClusterView OneMember(const std::string& role, const std::string& state) {
 }
 
 double Value(const MetricSet& set, const std::string& family, const std::string& label, const std::string& value) {
-  const prometheus::MetricFamily* f = FindFamily(set, family);
+  const auto f = FindFamily(set, family);
   if (f == nullptr) return -1;
   for (const auto& metric : f->metric) {
     if (label.empty() || Label(metric, label) == value) return metric.gauge.value;
@@ -166,7 +169,7 @@ TEST(ClusterTranslateRulesTest, LagUnknownOnlyForKindsSent) {
   view.members[0].lag.bytes = 10;
   view.members[0].replay_lag.unknown = true;
   const MetricSet set = Translate(view);
-  const prometheus::MetricFamily* unknown = FindFamily(set, "patroni_cluster_member_lag_unknown");
+  const auto unknown = FindFamily(set, "patroni_cluster_member_lag_unknown");
   ASSERT_NE(unknown, nullptr);
   ASSERT_EQ(unknown->metric.size(), 2u);
   EXPECT_EQ(Label(unknown->metric[0], "kind"), "lag");
@@ -193,13 +196,13 @@ TEST(ClusterTranslateRulesTest, TagAndAddressTexts) {
   view.members[0].tags.failover_priority = 3;
   view.members[0].port = 5432;
   const MetricSet set = Translate(view);
-  const prometheus::MetricFamily* tags = FindFamily(set, "patroni_cluster_member_tags_info");
+  const auto tags = FindFamily(set, "patroni_cluster_member_tags_info");
   ASSERT_NE(tags, nullptr);
   EXPECT_EQ(Label(tags->metric.at(0), "nofailover"), "false");
   EXPECT_EQ(Label(tags->metric.at(0), "noloadbalance"), "");
   EXPECT_EQ(Label(tags->metric.at(0), "nosync"), "true");
   EXPECT_EQ(Label(tags->metric.at(0), "failover_priority"), "3");
-  const prometheus::MetricFamily* info = FindFamily(set, "patroni_cluster_member_info");
+  const auto info = FindFamily(set, "patroni_cluster_member_info");
   ASSERT_NE(info, nullptr);
   EXPECT_EQ(Label(info->metric.at(0), "port"), "5432");
   EXPECT_EQ(Label(info->metric.at(0), "host"), "");
@@ -208,7 +211,7 @@ TEST(ClusterTranslateRulesTest, TagAndAddressTexts) {
 TEST(ClusterTranslateRulesTest, EmptyClusterHasOnlyClusterFamilies) {
   MetricSet set;
   TranslateCluster(ClusterView{}, "demo", &set);
-  EXPECT_EQ(SerializeText(set.families()),
+  EXPECT_EQ(testing::SerializeBothWays(set),
             "# HELP patroni_cluster_members Number of members in the cluster, as GET /cluster lists them.\n"
             "# TYPE patroni_cluster_members gauge\n"
             "patroni_cluster_members{scope=\"demo\"} 0\n"

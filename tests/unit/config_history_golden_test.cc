@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "collectors/exposition.h"
+#include "collectors/metric_set.h"
 #include "collectors/patroni/dynamic_config_parse.h"
 #include "collectors/patroni/dynamic_config_translate.h"
 #include "collectors/patroni/history_parse.h"
@@ -51,7 +51,7 @@ std::string RenderFixture(const std::string& json_name) {
     EXPECT_TRUE(parsed.warnings.empty()) << json_name << ": " << parsed.warnings.front();
     TranslateHistory(*parsed.value, ScopeFor(Stem(json_name)), &set);
   }
-  return SerializeText(set.families());
+  return testing::SerializeBothWays(set);
 }
 
 std::vector<std::string> Fixtures() {
@@ -82,7 +82,7 @@ std::string RenderConfig(const std::string& body) {
   EXPECT_TRUE(parsed.value) << parsed.error;
   MetricSet set;
   TranslateDynamicConfig(parsed.value.value_or(DynamicConfig{}), kScope, &set);
-  return SerializeText(set.families());
+  return testing::SerializeBothWays(set);
 }
 
 std::string RenderHistory(const std::string& body) {
@@ -90,7 +90,7 @@ std::string RenderHistory(const std::string& body) {
   EXPECT_TRUE(parsed.value) << parsed.error;
   MetricSet set;
   TranslateHistory(parsed.value.value_or(History{}), kScope, &set);
-  return SerializeText(set.families());
+  return testing::SerializeBothWays(set);
 }
 
 bool Contains(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
@@ -242,13 +242,13 @@ TEST(DynamicConfigTranslateTest, HashIsTheFingerprintAsAnExactInteger) {
   largest.fingerprint = (std::uint64_t{1} << 52) - 1;
   MetricSet set;
   TranslateDynamicConfig(largest, kScope, &set);
-  EXPECT_TRUE(Contains(SerializeText(set.families()), "patroni_config_hash{scope=\"batman\"} 4503599627370495"));
+  EXPECT_TRUE(Contains(testing::SerializeBothWays(set), "patroni_config_hash{scope=\"batman\"} 4503599627370495"));
 }
 
 TEST(DynamicConfigTranslateTest, NoHashWithoutABody) {
   MetricSet set;
   TranslateDynamicConfig(DynamicConfig{}, kScope, &set);
-  EXPECT_FALSE(HasFamily(SerializeText(set.families()), "patroni_config_hash"));
+  EXPECT_FALSE(HasFamily(testing::SerializeBothWays(set), "patroni_config_hash"));
 }
 
 TEST(HistoryTranslateTest, EmptyHistoryGivesZeroSwitchesAndNothingElse) {

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <iterator>
+#include <limits>
+#include <string>
 
 #include "collectors/metric_set.h"
 
@@ -13,7 +15,7 @@ namespace {
 TEST(ExpositionTest, LabelValuesAreEscaped) {
   MetricSet set;
   set.AddInfo("i", "I.", {{"v", "a\"b\\c\nd"}});
-  EXPECT_EQ(SerializeText(set.families()), "# HELP i I.\n# TYPE i gauge\ni{v=\"a\\\"b\\\\c\\nd\"} 1\n");
+  EXPECT_EQ(SerializeText(set), "# HELP i I.\n# TYPE i gauge\ni{v=\"a\\\"b\\\\c\\nd\"} 1\n");
 }
 
 // SerializeText writes values as prometheus-cpp's TextSerializer did (bench/micro_bench.cc checks every fixture).
@@ -21,7 +23,7 @@ TEST(ExpositionTest, ValuesAreWrittenAsPrometheusCppDid) {
   MetricSet set;
   const double values[] = {0.1, 1e-7, 1760393137.660428, 12079595680, -0.0, std::nan(""), HUGE_VAL, -HUGE_VAL};
   for (std::size_t i = 0; i < std::size(values); ++i) set.AddGauge("v", "V.", {{"i", std::to_string(i)}}, values[i]);
-  EXPECT_EQ(SerializeText(set.families()),
+  EXPECT_EQ(SerializeText(set),
             "# HELP v V.\n# TYPE v gauge\nv{i=\"0\"} 0.1\nv{i=\"1\"} 1e-07\nv{i=\"2\"} 1760393137.660428\n"
             "v{i=\"3\"} 12079595680\nv{i=\"4\"} -0\nv{i=\"5\"} Nan\nv{i=\"6\"} +Inf\nv{i=\"7\"} -Inf\n");
 }
@@ -31,6 +33,49 @@ TEST(ExpositionTest, TruncateUtf8NeverSplitsACharacter) {
   EXPECT_EQ(TruncateUtf8("abc", 4), "abc");
   EXPECT_EQ(TruncateUtf8("ab\xc3\xa9z", 3), "ab");  // "é" is two bytes: not cut in half
   EXPECT_EQ(TruncateUtf8("ab\xc3\xa9z", 4), "ab\xc3\xa9");
+}
+
+// The scrape serializes a MetricSet's compact form directly; it must write byte for byte what the set's
+// prometheus-cpp model serializes to (the goldens check the same on every fixture's set: tests/support/golden.h).
+TEST(ExpositionTest, CompactPathWritesWhatTheModelDoes) {
+  auto both = [](const MetricSet& set) {
+    const std::string text = SerializeText(set);
+    EXPECT_EQ(text, SerializeText(set.families()));
+    return text;
+  };
+  EXPECT_EQ(both(MetricSet()), "");
+
+  MetricSet set;
+  // Escaping, UTF-8, empty values, and values long enough for two- and three-byte length prefixes in the arena.
+  const std::string long_value(200, 'x'), longer_value(20000, '\\');
+  set.AddInfo("i", "Help with \\ and \"quotes\".", {{"v", "a\"b\\c\nd \xc3\xa9"}, {"empty", ""}});
+  set.AddInfo("i", "Help with \\ and \"quotes\".", {{"v", long_value}});
+  set.AddInfo("i", "", {{"v", longer_value}, {"w", "after"}});
+  // Awkward values, an empty label set, and samples of one family with differing label names.
+  const double values[] = {
+      -0.0, 1e-7, 9007199254740993.0, std::nan(""), HUGE_VAL, -HUGE_VAL, std::numeric_limits<double>::denorm_min()};
+  for (std::size_t i = 0; i < std::size(values); ++i) set.AddGauge("v", "V.", {{"i", std::to_string(i)}}, values[i]);
+  set.AddGauge("v", "V.", {}, 5);
+  set.AddGauge("v", "V.", {{"other", "1"}, {"i", "0"}}, 6);
+  set.AddCounter("c_total", "", {}, 1);
+  // Duplicates dropped, in Add and in Merge; a type mismatch in Merge keeps the first type and carries the value.
+  EXPECT_FALSE(set.AddGauge("v", "V.", {}, 7));
+  MetricSet other;
+  other.AddCounter("v", "Other.", {{"i", "0"}}, 8);
+  other.AddCounter("v", "Other.", {{"i", "new"}}, 9);
+  other.AddGauge("c_total", "Other.", {{"g", "1"}}, 10);
+  other.AddGauge("new", "N.", {{"a", "b"}}, 11);
+  set.Merge(std::move(other));
+  const std::string text = both(set);
+  EXPECT_NE(text.find("i{v=\"a\\\"b\\\\c\\nd \xc3\xa9\",empty=\"\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("i{v=\"" + long_value + "\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("i{v=\"" + std::string(40000, '\\') + "\",w=\"after\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("\nv{i=\"3\"} Nan\nv{i=\"4\"} +Inf\nv{i=\"5\"} -Inf\nv{i=\"6\"} 4.940656458412465e-324\n"
+                      "v 5\nv{other=\"1\",i=\"0\"} 6\nv{i=\"new\"} 9\n# TYPE c_total counter\nc_total 1\n"
+                      "c_total{g=\"1\"} 10\n# HELP new N.\n# TYPE new gauge\nnew{a=\"b\"} 11\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("v{i=\"0\"} -0\nv{i=\"1\"} 1e-07\nv{i=\"2\"} 9007199254740992\n"), std::string::npos);
+  EXPECT_EQ(set.SampleCount(), 3u + 10u + 2u + 1u);  // i, v, c_total, new
 }
 
 // What MetricSet never makes is not written: a summary family and a sample's timestamp (the header's contract).

@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "collectors/exposition.h"
+#include "collectors/metric_set.h"
 #include "collectors/patroni/node_status_parse.h"
 #include "collectors/patroni/node_status_translate.h"
 #include "tests/support/testdata.h"
@@ -34,7 +34,7 @@ std::string Render(const NodeStatus& status, bool legacy_master) {
   NodeTranslateOptions options;
   options.legacy_master = legacy_master;
   TranslateNodeStatus(status, status.name.value_or(kFallbackName), options, &set);
-  return SerializeText(set.families());
+  return testing::SerializeBothWays(set);
 }
 
 NodeStatus Load(const std::string& json_name) {

@@ -71,7 +71,7 @@ TEST(HttpGetOnlyTest, EveryEndpointTheCollectorsAskForIsABodilessGet) {
                              std::make_shared<RequestFailures>("patroni"));
   MetricSet set;
   EXPECT_EQ(collector.Collect(ScrapeContext{}, &set), "");
-  const std::string text = SerializeText(set.families());
+  const std::string text = SerializeText(set);
   EXPECT_THAT(text,
               HasSubstr("patroni_up{target=\"" + member.url() + "\",scope=\"demo\"} 1\n"));  // reached by discovery
 

@@ -15,7 +15,7 @@ TEST(MetricSetTest, FamiliesAndSamplesKeepInsertionOrder) {
   set.AddGauge("b_metric", "B.", {{"scope", "x"}}, 1);
   set.AddGauge("a_metric", "A.", {{"scope", "x"}}, 2);
   set.AddGauge("b_metric", "B.", {{"scope", "y"}}, 3);
-  EXPECT_EQ(SerializeText(set.families()),
+  EXPECT_EQ(SerializeText(set),
             "# HELP b_metric B.\n# TYPE b_metric gauge\nb_metric{scope=\"x\"} 1\nb_metric{scope=\"y\"} 3\n"
             "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric{scope=\"x\"} 2\n");
   EXPECT_EQ(set.SampleCount(), 3u);
@@ -52,7 +52,7 @@ TEST(MetricSetTest, DuplicateMeansTheSameNamesAndValuesInTheSameOrder) {
   more.AddGauge("m", "M.", {{"ab", "c"}}, 13);
   set.Merge(std::move(more));
   EXPECT_EQ(set.SampleCount(), 1018u);  // 990-999 and {ab="c"} were there already
-  const std::string text = SerializeText(set.families());
+  const std::string text = SerializeText(set);
   EXPECT_NE(text.find("m{member=\"999\"} 999\n"), std::string::npos);  // the first one stays
   EXPECT_NE(text.find("m{member=\"1009\"} -1009\n"), std::string::npos);
   EXPECT_EQ(text.find("m{member=\"999\"} -999"), std::string::npos);
@@ -64,7 +64,7 @@ TEST(MetricSetTest, MergeAppendsToFamiliesOfTheSameName) {
   b.AddGauge("m", "M.", {{"t", "2"}}, 2);
   b.AddCounter("c_total", "C.", {}, 7);
   a.Merge(std::move(b));
-  EXPECT_EQ(SerializeText(a.families()),
+  EXPECT_EQ(SerializeText(a),
             "# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"2\"} 2\n# HELP c_total C.\n# TYPE c_total counter\n"
             "c_total 7\n");
 }
@@ -75,7 +75,7 @@ TEST(MetricSetTest, MergeKeepsTheFirstDeclarationAndDropsDuplicates) {
   b.AddCounter("m", "Other.", {{"t", "1"}}, 5);  // same label set: dropped
   b.AddCounter("m", "Other.", {{"t", "2"}}, 2);  // kept, as a gauge like the first declaration
   a.Merge(std::move(b));
-  EXPECT_EQ(SerializeText(a.families()), "# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"2\"} 2\n");
+  EXPECT_EQ(SerializeText(a), "# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"2\"} 2\n");
   EXPECT_EQ(a.SampleCount(), 2u);
 }
 
@@ -99,7 +99,7 @@ TEST(MetricSetTest, DuplicateCheckTellsLabelSetsApartExactly) {
   }
   EXPECT_EQ(set.SampleCount(), 5u + kMany);
   // Samples keep their order and values: the first of each label set wins.
-  const std::vector<prometheus::ClientMetric>& samples = set.families().front().metric;
+  const std::vector<prometheus::ClientMetric> samples = set.families().front().metric;  // families() builds a copy
   for (int i = 0; i < kMany; ++i) ASSERT_EQ(samples[5 + i].gauge.value, i);
 }
 
@@ -117,7 +117,7 @@ TEST(MetricSetTest, MergedFamiliesKeepTheirDuplicateChecks) {
   EXPECT_FALSE(a.AddGauge("n", "N.", {{"t", "2"}}, 0));
   EXPECT_FALSE(a.AddGauge("m", "M.", {{"t", "3"}}, 0));
   EXPECT_TRUE(a.AddGauge("n", "N.", {{"t", "3"}}, 6));
-  EXPECT_EQ(SerializeText(a.families()),
+  EXPECT_EQ(SerializeText(a),
             "# HELP x X.\n# TYPE x gauge\nx{t=\"1\"} 1\n# HELP m M.\n# TYPE m gauge\nm{t=\"1\"} 1\nm{t=\"3\"} 5\n"
             "# HELP n N.\n# TYPE n gauge\nn{t=\"1\"} 3\nn{t=\"2\"} 4\nn{t=\"3\"} 6\n");
 }

@@ -96,7 +96,7 @@ std::string Collect(PatroniCollector& collector, std::string* error = nullptr,
   MetricSet set;
   const std::string e = collector.Collect(context, &set);
   if (error) *error = e;
-  return SerializeText(set.families());
+  return SerializeText(set);
 }
 
 std::size_t Count(const std::string& text, const std::string& needle) {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "collectors/exposition.h"
+#include "collectors/metric_set.h"
 #include "collectors/postgres/pg_rows.h"
 #include "collectors/postgres/replication_slots.h"
 #include "collectors/postgres/server_state.h"
@@ -60,7 +60,7 @@ TEST_P(PostgresGoldenTest, MatchesReviewedExposition) {
   if (stem.rfind("stat_replication_", 0) == 0) TranslateStatReplication(rows, *state, labels, &set);
   if (stem.rfind("replication_slots_", 0) == 0) TranslateReplicationSlots(rows, *state, labels, &set);
   if (stem.rfind("wal_receiver_", 0) == 0) TranslateWalReceiver(rows, *state, labels, &set);
-  const std::string text = SerializeText(set.families());
+  const std::string text = testing::SerializeBothWays(set);
   testing::CompareWithGolden(text, TestdataPath("postgres/" + stem + ".prom"));
 }
 
@@ -159,7 +159,7 @@ TEST(StatReplicationTest, BadValuesAreAbsentSamples) {
     row[c.column] = c.value;
     MetricSet set;
     TranslateStatReplication({row}, ServerState{}, {{"scope", "s"}, {"name", "n"}}, &set);
-    const std::string text = SerializeText(set.families());
+    const std::string text = testing::SerializeBothWays(set);
     const std::string prefix = std::string(c.family) + "{";
     const std::size_t at = text.find(prefix);
     const std::string why = std::string(c.column) + "=" + c.value.value_or("NULL");
@@ -183,7 +183,7 @@ TEST(ServerStateTest, UnreadableNumbersAreAbsent) {
     const std::optional<ServerState> state = ParseServerState({row});
     MetricSet set;
     if (state) TranslateServerState(*state, {{"scope", "s"}, {"name", "n"}}, &set);
-    return SerializeText(set.families());
+    return testing::SerializeBothWays(set);
   };
   // Bytes unknown: neither family (the delay needs to know whether anything is left to replay).
   for (const char* bytes : {static_cast<const char*>(nullptr), "0/5000000", "7304904 ", "abc"}) {
@@ -210,7 +210,7 @@ TEST(ServerStateTest, ReplayDelayIsZeroWhenNothingIsLeftToReplay) {
   s.replay_timestamp_age_seconds = 3600;  // an idle primary: the last transaction is an hour old
   MetricSet set;
   TranslateServerState(s, {{"scope", "s"}, {"name", "n"}}, &set);
-  const std::string text = SerializeText(set.families());
+  const std::string text = testing::SerializeBothWays(set);
   EXPECT_NE(text.find("patroni_pg_replay_delay_seconds{scope=\"s\",name=\"n\"} 0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("patroni_pg_replay_lag_bytes{scope=\"s\",name=\"n\"} 0\n"), std::string::npos);
 }
@@ -219,7 +219,7 @@ TEST(ServerStateTest, PrimaryHasNoReplayFamilies) {
   ServerState s;
   MetricSet set;
   TranslateServerState(s, {{"scope", "s"}, {"name", "n"}}, &set);
-  const std::string text = SerializeText(set.families());
+  const std::string text = testing::SerializeBothWays(set);
   EXPECT_EQ(text.find("replay"), std::string::npos);
   EXPECT_NE(text.find("patroni_pg_in_recovery{scope=\"s\",name=\"n\"} 0\n"), std::string::npos);
 }

@@ -101,7 +101,7 @@ TEST(ProcessCollectorTest, ProcessCollectorRunsOnTheScrapingThreadAndKeepsItsPla
   collectors.push_back(std::make_unique<Recording>("second", true, &second));
   collectors.push_back(std::make_unique<Recording>("process", false, &process));
   Scraper scraper(std::move(collectors));
-  const std::string text = SerializeText(scraper.CollectAll(ScrapeContext{}).TakeFamilies());
+  const std::string text = SerializeText(scraper.CollectAll(ScrapeContext{}));
   EXPECT_EQ(first, std::this_thread::get_id());
   EXPECT_EQ(process, std::this_thread::get_id());
   EXPECT_NE(second, std::this_thread::get_id());
@@ -120,7 +120,7 @@ TEST(ProcessCollectorTest, CollectsOwnProcess) {
   ProcessCollector collector;
   MetricSet set;
   EXPECT_EQ(collector.Collect(ScrapeContext{}, &set), "");
-  const std::string text = SerializeText(set.families());
+  const std::string text = SerializeText(set);
   for (const char* family : {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
                              "process_virtual_memory_bytes ", "process_start_time_seconds ", "process_open_fds "}) {
     EXPECT_THAT(text, ::testing::HasSubstr(family));
@@ -135,8 +135,8 @@ TEST(ProcessCollectorTest, OpenFdsAndStartTimeMatchTheSystemsAndHoldAcrossScrape
   double entries = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++entries;
   ASSERT_EQ(collector.Collect(ScrapeContext{}, &second), "");
-  const std::string a = SerializeText(std::move(first).TakeFamilies());
-  const std::string b = SerializeText(std::move(second).TakeFamilies());
+  const std::string a = SerializeText(first);
+  const std::string b = SerializeText(second);
   EXPECT_THAT(a, ::testing::HasSubstr("\nprocess_open_fds " + std::to_string(static_cast<int>(entries - 1)) + "\n"));
   auto start = [](const std::string& text) {
     const std::size_t at = text.find("\nprocess_start_time_seconds ");
