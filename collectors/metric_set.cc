@@ -73,8 +73,13 @@ bool MetricSet::AddCounter(std::string_view name, std::string_view help, const L
 }
 
 MetricSet::Family& MetricSet::FamilyFor(std::string_view name, std::string_view help, prometheus::MetricType type) {
+  if (last_ < families_.size() && families_[last_].name_ == name) return families_[last_];
   auto it = index_.find(name);
-  if (it != index_.end()) return families_[it->second];
+  if (it != index_.end()) {
+    last_ = it->second;
+    return families_[last_];
+  }
+  last_ = families_.size();
   index_.emplace(std::string(name), families_.size());
   Family& family = families_.emplace_back();
   family.name_ = std::string(name);
