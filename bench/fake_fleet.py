@@ -4,7 +4,9 @@
 Each member answers like Patroni's REST API does (HTTP/1.0, no Content-Length, connection closed after the
 body) with real bodies from tests/testdata/patroni/:
   GET /patroni   patroni_primary_v4.1.0.json (member 0) or patroni_replica_v4.1.0.json, `patroni.name` rewritten
-                 to the member's name; answered --delay-ms after the request arrived (the only delayed endpoint)
+                 to the member's name (left out with --no-member-names, as before Patroni 3.2: the exporter then
+                 names each member from /cluster); answered --delay-ms after the request arrived (the only delayed
+                 endpoint)
   GET /cluster   cluster_lsn_v4.1.0.json's leader and streaming-replica entries, one per member, each `api_url`
                  http://127.0.0.1:PORT/patroni (so the exporter's discovery finds every member); never delayed
   GET /config    config_failsafe_v4.1.0.json; GET /history: history_five-element-rows_v4.1.0.json; never delayed
@@ -48,7 +50,7 @@ def http10(body, status="200 OK", content_type="application/json"):
 
 
 class Fleet:
-    def __init__(self, members, delay_ms, cluster_size=0):
+    def __init__(self, members, delay_ms, cluster_size=0, names=True):
         self.delay = delay_ms / 1000.0
         size = cluster_size if cluster_size > 0 else members
         self.counts = collections.defaultdict(collections.Counter)
@@ -71,6 +73,8 @@ class Fleet:
             name = f"member{i:04d}"
             status = dict(primary if leader else replica)
             status["patroni"] = dict(status["patroni"], name=name, scope=scope)
+            if not names:  # as Patroni before 3.2 answers: the exporter names the member from /cluster
+                del status["patroni"]["name"]
             self.patroni.append(http10(json.dumps(status, indent=2).encode()))
             entry = dict(leader_entry if leader else replica_entry)
             entry.update(name=name, api_url=f"http://127.0.0.1:{port}/patroni", host="127.0.0.1")
@@ -227,13 +231,15 @@ def main():
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--delay-ms", type=float, default=100.0)
     parser.add_argument("--cluster-size", type=int, default=0, help="members per cluster (default: one cluster)")
+    parser.add_argument("--no-member-names", action="store_true",
+                        help="GET /patroni without patroni.name, as before Patroni 3.2")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, max(soft, 3 * args.members + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     if want < 2 * args.members + 64:
         sys.exit(f"RLIMIT_NOFILE hard limit {hard} is too low for {args.members} members")
-    fleet = Fleet(args.members, args.delay_ms, args.cluster_size)
+    fleet = Fleet(args.members, args.delay_ms, args.cluster_size, names=not args.no_member_names)
     print(json.dumps({"seed": f"http://127.0.0.1:{fleet.ports[0]}",
                       "seeds": [f"http://127.0.0.1:{port}" for port in fleet.seeds],
                       "control": f"http://127.0.0.1:{fleet.control_port}", "members": args.members,

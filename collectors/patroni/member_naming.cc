@@ -2,21 +2,29 @@
 
 namespace patroni_exporter {
 
-std::optional<std::string> MemberNameFor(const ClusterView& view, const BaseUrl& target) {
-  std::string error;
-  for (const ClusterMember& member : view.members) {
-    if (!member.api_url) continue;
-    const std::optional<BaseUrl> url = ParseBaseUrl(*member.api_url, &error);
-    if (url && SameRestApi(*url, target)) return member.name;
+MemberNames::MemberNames(const std::vector<ListedMember>& listed) {
+  by_url_.reserve(listed.size());
+  for (const ListedMember& member : listed) {
+    if (member.api_url) by_url_.try_emplace(Key(*member.api_url), member.name);  // the first listed wins
   }
-  return std::nullopt;
 }
 
-std::string ResolveMemberName(const std::optional<std::string>& own_name, const ClusterView* view,
+std::optional<std::string> MemberNames::Find(const BaseUrl& target) const {
+  const auto it = by_url_.find(Key(target));
+  if (it == by_url_.end()) return std::nullopt;
+  return it->second;
+}
+
+// What SameRestApi compares, joined by newlines, which no parsed URL contains (ParseBaseUrl refuses control bytes).
+std::string MemberNames::Key(const BaseUrl& url) {
+  return url.scheme + "\n" + url.host + "\n" + std::to_string(url.port);
+}
+
+std::string ResolveMemberName(const std::optional<std::string>& own_name, const MemberNames* names,
                               const BaseUrl& target, const MemberDirectory& directory) {
   if (own_name) return *own_name;
-  if (view != nullptr) {
-    if (std::optional<std::string> name = MemberNameFor(*view, target)) return *name;
+  if (names != nullptr) {
+    if (std::optional<std::string> name = names->Find(target)) return *name;
   }
   if (std::optional<DirectoryMember> known = directory.FindByApiUrl(target)) return known->name;
   return target.HostPort();

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "collectors/member_directory.h"
@@ -12,12 +13,23 @@
 
 namespace patroni_exporter {
 
-// The member of `view` whose api_url is `target` (same scheme, host and port).
-std::optional<std::string> MemberNameFor(const ClusterView& view, const BaseUrl& target);
+// The members of one cluster view by REST API, from its ListedMembers (api_urls parsed once a scrape): naming
+// each of a thousand members by walking the view and parsing every api_url again cost a million URL parses.
+class MemberNames {
+ public:
+  explicit MemberNames(const std::vector<ListedMember>& listed);
+  // The first listed member whose api_url is `target` (same scheme, host and port: SameRestApi).
+  std::optional<std::string> Find(const BaseUrl& target) const;
+
+ private:
+  static std::string Key(const BaseUrl& url);
+  std::unordered_map<std::string, std::string> by_url_;  // Key -> name
+};
 
 // The `name` label of the member at `target`: patroni.name (Patroni 3.2+), else the member of this scrape's
-// cluster view with that api_url, else the name the directory remembers for it, else the target's HOST:PORT.
-std::string ResolveMemberName(const std::optional<std::string>& own_name, const ClusterView* view,
+// cluster view with that api_url (`names`, null without a view), else the name the directory remembers for it,
+// else the target's HOST:PORT.
+std::string ResolveMemberName(const std::optional<std::string>& own_name, const MemberNames* names,
                               const BaseUrl& target, const MemberDirectory& directory);
 
 // The scope of a cluster view: its own `scope` (Patroni 3.2+), else a scope named by one of this scrape's

@@ -222,10 +222,8 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
   for (std::size_t c = 0; c < clusters.size(); ++c) {
     if (!s->views[c]) continue;
     if (clusters[c].discovery) {
-      for (const ClusterMember& member : s->views[c]->members) {
-        std::string error;
-        const std::optional<BaseUrl> url = member.api_url ? ParseBaseUrl(*member.api_url, &error) : std::nullopt;
-        if (url) Append(&more, plan.AddMember(c, *url, health));
+      for (const ListedMember& member : s->listed[c]) {  // api_urls parsed once (PickViews)
+        if (member.api_url) Append(&more, plan.AddMember(c, *member.api_url, health));
       }
     }
     // Cluster-wide answers: asked only when the kept ones may no longer hold (patroni_collector.h).
@@ -265,6 +263,11 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
   for (const DirectoryMember& m : s->remembered) {
     if (m.listed && m.api_url) listed_before.insert(m.api_url->HostPort());
   }
+  // Each view's members by REST API, for naming the members whose /patroni carries no name (before 3.2).
+  std::vector<std::optional<MemberNames>> names(options_.clusters.size());
+  for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
+    if (s->views[c]) names[c].emplace(s->listed[c]);
+  }
   std::set<std::pair<std::string, std::string>> members_seen;
   std::map<std::string, int> running_primaries;  // scope -> count, in first-seen order of scopes below
   std::vector<std::string> scopes_in_order;
@@ -273,7 +276,6 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     if (slot.endpoint != Endpoint::kPatroni) continue;
     const std::size_t c = slot.cluster;
     const std::string target = slot.url.ToString();
-    const ClusterView* view = s->views[c] ? &*s->views[c] : nullptr;
     std::optional<NodeStatus> status;
     if (i < s->patroni_read.size() && s->patroni_read[i]) {
       status = std::move(s->patroni_read[i]->status);
@@ -282,7 +284,8 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
       status = ReadPatroniAnswer(s->plan.response(i), target, &s->plan.failure(i));
     }
     if (status) {
-      const std::string member = ResolveMemberName(status->name, view, slot.url, *directory_);
+      const std::string member =
+          ResolveMemberName(status->name, names[c] ? &*names[c] : nullptr, slot.url, *directory_);
       s->identity[target] = {status->scope, member};
       if (status->patroni_version) s->version[target] = status->patroni_version->AsNumber();
       if (members_seen.emplace(status->scope, member).second) {
@@ -302,7 +305,7 @@ void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
     }
     // A remembered member that /cluster no longer lists and whose Patroni is gone was removed (scale-in) or died:
     // no up sample, so it pages nobody; its PostgreSQL is still queried (patroni_pg_orphaned_primary).
-    const bool listed = (view != nullptr ? listed_now[c] : listed_before).count(slot.url.HostPort()) > 0;
+    const bool listed = (s->views[c] ? listed_now[c] : listed_before).count(slot.url.HostPort()) > 0;
     // Looked up now, before EmitClusters records this scrape's views in the directory.
     if (status || listed || IsSeed(options_.clusters[c], slot.url)) {
       s->ups.push_back({target, c, bool(status), KnownScope(s->identity, *directory_, slot.url)});
@@ -335,9 +338,11 @@ void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
     directory_->ObserveCluster(cluster.name, *s->scope[c], s->listed[c], s->now);
     if (options_.cluster_view) TranslateCluster(*s->views[c], *s->scope[c], out);
     if (!cluster.discovery) continue;
-    for (const ClusterMember& m : s->views[c]->members) {
+    for (std::size_t i = 0; i < s->views[c]->members.size(); ++i) {
+      if (s->listed[c][i].api_url) continue;  // parsed once (PickViews); the error is read again for the few without
+      const ClusterMember& m = s->views[c]->members[i];
       std::string error;
-      if (m.api_url && ParseBaseUrl(*m.api_url, &error)) continue;
+      if (m.api_url) ParseBaseUrl(*m.api_url, &error);
       ++s->other_failures;
       failures_->Record(*s->scope[c] + "/" + m.name, "/patroni", "no_api_url",
                         "member " + m.name + " of scope " + *s->scope[c] +
