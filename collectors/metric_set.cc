@@ -106,15 +106,16 @@ void MetricSet::Merge(MetricSet&& other) {
     index_ = std::move(other.index_);
   } else {
     for (Family& family : other.families_) {
-      if (index_.find(family.name_) == index_.end()) {
+      const auto it = index_.find(family.name_);
+      if (it == index_.end()) {
         // A family new here: taken whole with its index, as sample by sample it would end the same.
         index_.emplace(family.name_, families_.size());
         families_.push_back(std::move(family));
         continue;
       }
-      // The first declaration's type and help win (FamilyFor); a value is one double whatever the type, so a
+      // The first declaration's type and help win, as in Add; a value is one double whatever the type, so a
       // counter's value becomes the gauge's, or the reverse, as Add would have stored it.
-      Family& into = FamilyFor(family.name_, family.help_, family.type_);
+      Family& into = families_[it->second];
       for (std::size_t i = 0; i < family.samples_.size(); ++i) {
         const std::size_t start = into.arena_.size();
         into.arena_.append(family.Span(i));
