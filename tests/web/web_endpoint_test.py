@@ -29,8 +29,6 @@ Usage: web_endpoint_test.py CHECK --exporter build/patroni_exporter --testdata t
 import argparse
 import concurrent.futures
 import glob
-import http.server
-import json
 import os
 import shutil
 import signal
@@ -39,11 +37,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "support"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "faults"))
+from fault_server import FaultServer, dumps, load_fixture  # noqa: E402
 from pyhelpers import free_port, wait_healthy  # noqa: E402
 
 CERTS = None
@@ -299,54 +298,26 @@ def check_reload(args, f):
     print("reload: certificate, key and password replaced without a restart; broken file kept out; SIGHUP rereads")
 
 
-class FakePatroni:
-    """A fake Patroni REST API on a free 127.0.0.1 port answering fixed bodies by path, HTTP/1.0 like Patroni."""
-
-    def __init__(self, bodies):
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = bodies.get(self.path.split("?")[0])
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def large_cluster_bodies(testdata, members):
+def large_cluster_bodies(members):
     """/patroni, /cluster, /config, /history of Patroni 3.0.2 fixtures, /cluster grown to `members` members whose
     api_url points at a closed port on 127.0.0.1 (discovery is off: nothing asks them)."""
-    def fixture(name):
-        with open(os.path.join(testdata, "patroni", name), "rb") as fh:
-            return fh.read()
-    cluster = json.loads(fixture("cluster_baseline_v3.0.2.json"))
+    cluster = load_fixture("cluster_baseline_v3.0.2.json")
     template = cluster["members"][1]  # a replica
     cluster["members"] = [cluster["members"][0]] + [
         dict(template, name=f"member-{i:04d}", api_url="http://127.0.0.1:1/patroni", port=10000 + i)
         for i in range(members - 1)]
-    return {"/patroni": fixture("patroni_baseline-primary_v3.0.2.json"),
-            "/cluster": json.dumps(cluster, separators=(",", ":")).encode(),
-            "/config": fixture("config_baseline_v3.0.2.json"), "/history": fixture("history_baseline_v3.0.2.json")}
+    return {"/patroni": dumps(load_fixture("patroni_baseline-primary_v3.0.2.json")), "/cluster": dumps(cluster),
+            "/config": dumps(load_fixture("config_baseline_v3.0.2.json")),
+            "/history": dumps(load_fixture("history_baseline_v3.0.2.json"))}
 
 
 def check_large(args, f):
     members = 400
-    patroni = FakePatroni(large_cluster_bodies(args.testdata, members))
+    patroni = FaultServer(bodies=large_cluster_bodies(members))  # a fake Patroni answering like Patroni
     try:
         for scheme, web_config in (("http", None),
                                    ("https", os.path.join(args.testdata, "web_config", "valid", "tls.yml"))):
-            extra = ["--patroni.url", patroni.url, "--patroni.discovery", "off"]
+            extra = ["--patroni.url", patroni.url(), "--patroni.discovery", "off"]
             with Exporter(args.exporter, web_config, extra) as e, tempfile.TemporaryDirectory() as tmp:
                 if not e.wait_listening():
                     f.append(f"{scheme}: the exporter did not start: {e.stop().strip()}")
