@@ -1,39 +1,46 @@
 #include "collectors/json_util.h"
 
+#include <array>
 #include <cmath>
 
 namespace patroni_exporter {
 namespace {
 
+// What DepthExceeds must look at: outside strings the brackets and the quote, inside them the quote and the
+// backslash. Every other byte is skipped by one table lookup (a body is mostly names and values).
+enum ByteClass : unsigned char { kPlain = 0, kOpen, kClose, kQuote, kBackslash };
+
+constexpr std::array<unsigned char, 256> kByteClass = [] {
+  std::array<unsigned char, 256> table{};
+  table['['] = table['{'] = kOpen;
+  table[']'] = table['}'] = kClose;
+  table['"'] = kQuote;
+  table['\\'] = kBackslash;
+  return table;
+}();
+
 bool DepthExceeds(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
+  const auto* byte = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = byte + text.size();
+  while (byte < end) {
+    const unsigned char kind = kByteClass[*byte++];
+    if (kind == kPlain) continue;
     if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
+      if (kind == kBackslash) {
+        if (byte < end) ++byte;  // the escaped byte, whatever it is
+      } else if (kind == kQuote) {
         in_string = false;
       }
       continue;
     }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
-      case '[':
-      case '{':
-        if (++depth > max_depth) return true;
-        break;
-      case ']':
-      case '}':
-        if (depth > 0) --depth;
-        break;
-      default:
-        break;
+    if (kind == kQuote) {
+      in_string = true;
+    } else if (kind == kOpen) {
+      if (++depth > max_depth) return true;
+    } else if (kind == kClose) {
+      if (depth > 0) --depth;
     }
   }
   return false;
@@ -87,14 +94,14 @@ std::optional<nlohmann::json> ParseJsonArray(std::string_view text, std::string*
 
 std::optional<std::string> GetString(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return std::nullopt;
-  const auto it = object.find(key);
+  const auto it = object.find(std::string_view(key));
   if (it == object.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
 }
 
 std::optional<double> GetNumber(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return std::nullopt;
-  const auto it = object.find(key);
+  const auto it = object.find(std::string_view(key));
   if (it == object.end() || !it->is_number()) return std::nullopt;
   const double value = it->get<double>();
   if (!std::isfinite(value)) return std::nullopt;
@@ -103,21 +110,21 @@ std::optional<double> GetNumber(const nlohmann::json& object, const char* key) {
 
 std::optional<bool> GetBool(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return std::nullopt;
-  const auto it = object.find(key);
+  const auto it = object.find(std::string_view(key));
   if (it == object.end() || !it->is_boolean()) return std::nullopt;
   return it->get<bool>();
 }
 
 const nlohmann::json* GetObject(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
+  const auto it = object.find(std::string_view(key));
   if (it == object.end() || !it->is_object()) return nullptr;
   return &*it;
 }
 
 const nlohmann::json* GetArray(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
+  const auto it = object.find(std::string_view(key));
   if (it == object.end() || !it->is_array()) return nullptr;
   return &*it;
 }
@@ -135,30 +142,64 @@ std::string ShownValue(const nlohmann::json& value) {
   return text;
 }
 
-void CheckType(const nlohmann::json& object, const char* key, bool (nlohmann::json::*is_expected)() const noexcept,
-               const char* expected, const std::string& path, std::vector<std::string>* warnings) {
-  if (!object.is_object()) return;
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null() || ((*it).*is_expected)()) return;
-  warnings->push_back("field \"" + path + key + "\" ignored: expected " + expected + ", got " + TypeName(*it));
+namespace {
+
+// The value of `key` in `object`, unless `object` is no object or the key is absent or null.
+const nlohmann::json* Present(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(std::string_view(key));
+  return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
+void WrongType(const nlohmann::json& value, const char* key, const char* expected, const std::string& path,
+               std::vector<std::string>* warnings) {
+  warnings->push_back("field \"" + path + key + "\" ignored: expected " + expected + ", got " + TypeName(value));
+}
+
+}  // namespace
+
+void CheckType(const nlohmann::json& object, const char* key, bool (nlohmann::json::*is_expected)() const noexcept,
+               const char* expected, const std::string& path, std::vector<std::string>* warnings) {
+  const nlohmann::json* value = Present(object, key);
+  if (value == nullptr || (value->*is_expected)()) return;
+  WrongType(*value, key, expected, path, warnings);
+}
+
+// One lookup a field (a Patroni status is read field by field, a thousand members a scrape): the same answers as
+// CheckType followed by GetString, GetNumber or GetBool, which would look the key up twice.
 std::optional<std::string> ReadString(const nlohmann::json& object, const char* key, const std::string& path,
                                       std::vector<std::string>* warnings) {
-  CheckType(object, key, &nlohmann::json::is_string, "string", path, warnings);
-  return GetString(object, key);
+  const nlohmann::json* value = Present(object, key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string()) {
+    WrongType(*value, key, "string", path, warnings);
+    return std::nullopt;
+  }
+  return value->get<std::string>();
 }
 
 std::optional<double> ReadNumber(const nlohmann::json& object, const char* key, const std::string& path,
                                  std::vector<std::string>* warnings) {
-  CheckType(object, key, &nlohmann::json::is_number, "number", path, warnings);
-  return GetNumber(object, key);
+  const nlohmann::json* value = Present(object, key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_number()) {
+    WrongType(*value, key, "number", path, warnings);
+    return std::nullopt;
+  }
+  const double number = value->get<double>();
+  if (!std::isfinite(number)) return std::nullopt;
+  return number;
 }
 
 std::optional<bool> ReadBool(const nlohmann::json& object, const char* key, const std::string& path,
                              std::vector<std::string>* warnings) {
-  CheckType(object, key, &nlohmann::json::is_boolean, "boolean", path, warnings);
-  return GetBool(object, key);
+  const nlohmann::json* value = Present(object, key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_boolean()) {
+    WrongType(*value, key, "boolean", path, warnings);
+    return std::nullopt;
+  }
+  return value->get<bool>();
 }
 
 }  // namespace patroni_exporter

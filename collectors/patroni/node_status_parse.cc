@@ -25,7 +25,7 @@ template <typename T>
 std::optional<T> Noted(std::optional<T> read, const json& object, const char* key, const std::string& path,
                        std::vector<std::string>* unreadable) {
   if (!read && object.is_object()) {
-    const auto it = object.find(key);
+    const auto it = object.find(std::string_view(key));
     if (it != object.end() && !it->is_null()) unreadable->push_back(path + key);
   }
   return read;
@@ -34,7 +34,7 @@ std::optional<T> Noted(std::optional<T> read, const json& object, const char* ke
 // The same for a container: present, not null, and not of the `expected` type.
 void NoteContainer(const json& object, const char* key, bool (json::*is_expected)() const noexcept,
                    std::vector<std::string>* unreadable) {
-  const auto it = object.find(key);
+  const auto it = object.find(std::string_view(key));
   if (it != object.end() && !it->is_null() && !((*it).*is_expected)()) unreadable->push_back(key);
 }
 
