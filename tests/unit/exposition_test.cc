@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <iterator>
 #include <limits>
 #include <string>
@@ -26,6 +27,58 @@ TEST(ExpositionTest, ValuesAreWrittenAsPrometheusCppDid) {
   EXPECT_EQ(SerializeText(set),
             "# HELP v V.\n# TYPE v gauge\nv{i=\"0\"} 0.1\nv{i=\"1\"} 1e-07\nv{i=\"2\"} 1760393137.660428\n"
             "v{i=\"3\"} 12079595680\nv{i=\"4\"} -0\nv{i=\"5\"} Nan\nv{i=\"6\"} +Inf\nv{i=\"7\"} -Inf\n");
+}
+
+// Whole numbers take a shorter path than printf("%.16g") (exposition.cc); around its edges and beyond them the
+// text must be what printf prints.
+TEST(ExpositionTest, WholeNumbersAreWrittenAsPrintfDoes) {
+  const double values[] = {0,
+                           1,
+                           -1,
+                           42,
+                           1e14 + 0.5,
+                           999999999999999,
+                           -999999999999999,
+                           1e15,
+                           -1e15,
+                           1e15 + 1,
+                           9999999999999998,
+                           1e16,
+                           12345678901234567890.0,
+                           9007199254740992,
+                           0.5,
+                           -2.5,
+                           1e-300,
+                           4294967296.0 * 2 + 160,
+                           std::nextafter(1e15, 0.0)};
+  for (const double value : values) {
+    MetricSet set;
+    set.AddGauge("v", "V.", {}, value);
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "%.16g", value);
+    EXPECT_EQ(SerializeText(set), std::string("# HELP v V.\n# TYPE v gauge\nv ") + expected + "\n") << value;
+  }
+}
+
+// Label values are copied in runs between the characters to escape; escapes at either end, in a row, or none.
+TEST(ExpositionTest, EscapesAnywhereInALabelValue) {
+  const auto reference = [](const std::string& value) {
+    std::string escaped;
+    for (const char c : value) {
+      if (c == '\n') {
+        escaped += "\\n";
+      } else {
+        if (c == '\\' || c == '"') escaped += '\\';
+        escaped += c;
+      }
+    }
+    return escaped;
+  };
+  for (const std::string value : {"", "plain", "\\", "\"\"", "a\n", "\nb", "x\\\"\ny", "\\start and end\"", "a\\\\b"}) {
+    MetricSet set;
+    set.AddInfo("i", "I.", {{"v", value}});
+    EXPECT_EQ(SerializeText(set), "# HELP i I.\n# TYPE i gauge\ni{v=\"" + reference(value) + "\"} 1\n") << value;
+  }
 }
 
 TEST(ExpositionTest, TruncateUtf8NeverSplitsACharacter) {
