@@ -1,5 +1,6 @@
 #include "collectors/metric_set.h"
 
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -8,21 +9,40 @@ namespace {
 
 // Lengths as LEB128 (7 bits a byte, high bit: more follows): one byte for every name and nearly every value, so a
 // label pair costs its bytes plus 2, and the encoding stays prefix-free for any length.
-void AppendLength(std::string* arena, std::size_t length) {
+std::size_t LengthBytes(std::size_t length) {
+  std::size_t bytes = 1;
   while (length >= 0x80) {
-    arena->push_back(static_cast<char>((length & 0x7f) | 0x80));
     length >>= 7;
+    ++bytes;
   }
-  arena->push_back(static_cast<char>(length));
+  return bytes;
 }
 
-void AppendLabels(std::string* arena, const Labels& labels) {
-  for (const auto& [name, value] : labels) {
-    AppendLength(arena, name.size());
-    arena->append(name);
-    AppendLength(arena, value.size());
-    arena->append(value);
+char* WriteLength(char* at, std::size_t length) {
+  while (length >= 0x80) {
+    *at++ = static_cast<char>((length & 0x7f) | 0x80);
+    length >>= 7;
   }
+  *at++ = static_cast<char>(length);
+  return at;
+}
+
+char* WriteBytes(char* at, const std::string& text) {
+  at = WriteLength(at, text.size());
+  std::memcpy(at, text.data(), text.size());
+  return at + text.size();
+}
+
+// The arena grows once a sample, by the exact size of its encoded labels (a thousand members add 65,000 samples).
+void AppendLabels(std::string* arena, const Labels& labels) {
+  std::size_t bytes = 0;
+  for (const auto& [name, value] : labels) {
+    bytes += LengthBytes(name.size()) + name.size() + LengthBytes(value.size()) + value.size();
+  }
+  const std::size_t start = arena->size();
+  arena->resize(start + bytes);
+  char* at = arena->data() + start;
+  for (const auto& [name, value] : labels) at = WriteBytes(WriteBytes(at, name), value);
 }
 
 }  // namespace
@@ -73,19 +93,31 @@ bool MetricSet::AddCounter(std::string_view name, std::string_view help, const L
 }
 
 MetricSet::Family& MetricSet::FamilyFor(std::string_view name, std::string_view help, prometheus::MetricType type) {
-  if (last_ < families_.size() && families_[last_].name_ == name) return families_[last_];
-  auto it = index_.find(name);
-  if (it != index_.end()) {
-    last_ = it->second;
-    return families_[last_];
+  const bool had_last = last_ < families_.size();
+  if (had_last) {
+    Family* last = &families_[last_];
+    if (last->name_ == name) return *last;
+    // A translator adds its families in the same order for every member: the family that came after this one
+    // last time most likely comes after it again.
+    if (last->next_ < families_.size() && families_[last->next_].name_ == name) {
+      last_ = last->next_;
+      return families_[last_];
+    }
   }
-  last_ = families_.size();
-  index_.emplace(std::string(name), families_.size());
-  Family& family = families_.emplace_back();
-  family.name_ = std::string(name);
-  family.help_ = std::string(help);
-  family.type_ = type;
-  return family;
+  std::size_t position = families_.size();
+  const auto it = index_.find(name);
+  if (it != index_.end()) {
+    position = it->second;
+  } else {
+    index_.emplace(std::string(name), position);
+    Family& family = families_.emplace_back();
+    family.name_ = std::string(name);
+    family.help_ = std::string(help);
+    family.type_ = type;
+  }
+  if (had_last) families_[last_].next_ = position;
+  last_ = position;
+  return families_[position];
 }
 
 bool MetricSet::Add(std::string_view name, std::string_view help, prometheus::MetricType type, const Labels& labels,

@@ -111,6 +111,9 @@ class MetricSet {
     std::string arena_;
     std::vector<Sample> samples_;
     std::vector<Entry> index_;  // size 0 or a power of 2, at most half full
+    // The family FamilyFor was asked for right after this one, last time (a position in the set's families; only a
+    // guess, checked by name, so a stale one after Merge costs a compare).
+    std::size_t next_ = static_cast<std::size_t>(-1);
   };
 
   bool AddGauge(std::string_view name, std::string_view help, const Labels& labels, double value);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,42 @@ TEST(MetricSetTest, FamiliesAndSamplesKeepInsertionOrder) {
             "# HELP b_metric B.\n# TYPE b_metric gauge\nb_metric{scope=\"x\"} 1\nb_metric{scope=\"y\"} 3\n"
             "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric{scope=\"x\"} 2\n");
   EXPECT_EQ(set.SampleCount(), 3u);
+}
+
+// FamilyFor guesses the next family from the order of the last adds (metric_set.cc); adds in a changing order,
+// with a new family in between and after a Merge, still land in their own families.
+TEST(MetricSetTest, SamplesLandInTheirFamilyWhateverTheOrderOfAdds) {
+  MetricSet set;
+  const std::vector<std::vector<std::string>> orders = {{"a", "b", "c"},      {"a", "b", "c"}, {"a", "c", "b"},
+                                                        {"c", "a", "d", "b"}, {"b", "b", "a"}, {"d", "c", "a"}};
+  std::map<std::string, std::vector<std::string>> expected;  // family -> its samples' label values, in order
+  std::vector<std::string> family_order;
+  for (std::size_t round = 0; round < orders.size(); ++round) {
+    if (round == 4) {
+      MetricSet other;
+      other.AddGauge("e", "E.", {{"m", "merged"}}, 0);
+      other.AddGauge("a", "A.", {{"m", "merged"}}, 0);
+      set.Merge(std::move(other));
+      for (const char* family : {"e", "a"}) {
+        if (!expected.count(family)) family_order.push_back(family);
+        expected[family].push_back("merged");
+      }
+    }
+    for (std::size_t k = 0; k < orders[round].size(); ++k) {
+      const std::string& family = orders[round][k];
+      const std::string value = std::to_string(round) + "." + std::to_string(k);
+      EXPECT_TRUE(set.AddGauge(family, "H.", {{"m", value}}, 1));
+      if (!expected.count(family)) family_order.push_back(family);
+      expected[family].push_back(value);
+    }
+  }
+  std::string text;
+  for (const std::string& family : family_order) {
+    text += "# HELP " + family + " " + (family == "e" ? "E." : "H.") + "\n# TYPE " + family + " gauge\n";
+    for (const std::string& value : expected[family])
+      text += family + "{m=\"" + value + "\"} " + (value == "merged" ? "0" : "1") + "\n";
+  }
+  EXPECT_EQ(SerializeText(set), text);
 }
 
 TEST(MetricSetTest, DuplicateLabelSetIsDroppedNotSerializedTwice) {
