@@ -27,7 +27,8 @@ struct PatroniCollector::Scrape {
         scope(clusters.size()),
         signals(clusters.size()),
         config_slot(clusters.size()),
-        history_slot(clusters.size()) {}
+        history_slot(clusters.size()),
+        cluster_families(clusters.size()) {}
 
   RequestPlan plan;
   Clock::time_point now;
@@ -59,6 +60,9 @@ struct PatroniCollector::Scrape {
     SlotFailure failure;
   };
   std::vector<std::optional<PatroniRead>> patroni_read;
+  // Per cluster: its view's families, made while the members were still answering (FetchAll), when the view names
+  // its own scope; EmitClusters takes them instead of translating the view again.
+  std::vector<std::optional<MetricSet>> cluster_families;
 };
 
 namespace {
@@ -239,6 +243,16 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
     }
   }
   plan.Fetch(*client_, more, context.deadline);
+  // The members' answers are still coming in, and this thread would only wait for them: it makes the cluster views'
+  // families now (a few ms at 500 members) rather than after the last answer. Only a view that names its scope
+  // (Patroni 3.2+) can be translated this early: EmitClusters resolves the scope of the others from the answers.
+  if (member_answers.valid() && options_.cluster_view) {
+    for (std::size_t c = 0; c < clusters.size(); ++c) {
+      if (s->views[c] && s->views[c]->scope) {
+        TranslateCluster(*s->views[c], *s->views[c]->scope, &s->cluster_families[c].emplace());
+      }
+    }
+  }
   if (member_answers.valid()) {
     MemberAnswers answers = member_answers.get();
     s->patroni_read.resize(plan.slots().size());
@@ -336,7 +350,15 @@ void PatroniCollector::EmitClusters(Scrape* s, MetricSet* out) const {
       continue;
     }
     directory_->ObserveCluster(cluster.name, *s->scope[c], s->listed[c], s->now);
-    if (options_.cluster_view) TranslateCluster(*s->views[c], *s->scope[c], out);
+    if (options_.cluster_view) {
+      // Made in FetchAll under the view's own scope, which ResolveScope returns first: the same families, and
+      // added to `out` at the same point as translating here would.
+      if (s->cluster_families[c] && s->views[c]->scope == s->scope[c]) {
+        out->Merge(std::move(*s->cluster_families[c]));
+      } else {
+        TranslateCluster(*s->views[c], *s->scope[c], out);
+      }
+    }
     if (!cluster.discovery) continue;
     for (std::size_t i = 0; i < s->views[c]->members.size(); ++i) {
       if (s->listed[c][i].api_url) continue;  // parsed once (PickViews); the error is read again for the few without

@@ -506,6 +506,39 @@ TEST_F(PatroniCollectorTest, AClusterWithoutScopeTakesTheScopeItsMemberNamedBefo
   EXPECT_EQ(error, "1 of 2 Patroni requests failed");
 }
 
+// With discovery, a view that names its scope (Patroni 3.2+) is translated while the members still answer
+// (FetchAll); one that does not, after their answers named it (EmitClusters). The text is the same either way.
+TEST_F(PatroniCollectorTest, ClusterFamiliesMadeWhileMembersAnswerAreThoseMadeAfter) {
+  std::string cluster_body;
+  std::vector<std::unique_ptr<FakeMember>> members;
+  for (int i = 0; i < 4; ++i) {
+    members.push_back(std::make_unique<FakeMember>(
+        "node" + std::to_string(i + 1),
+        Fixture(i == 0 ? "patroni_baseline-primary_v3.0.2.json" : "patroni_baseline-replica_v3.0.2.json"),
+        &cluster_body, milliseconds(50)));
+  }
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const auto& m : members) listed.emplace_back(m->name, m->server.url());
+  const std::string without_scope = ClusterBody(listed);
+  const std::string with_scope = "{\"scope\":\"demo\"," + without_scope.substr(1);
+  PatroniCollectorOptions options;
+  options.clusters = {Cluster({Url(members[0]->server.url())}, /*discovery=*/true)};
+  const auto scrape = [&](const std::string& body) {
+    cluster_body = body;
+    auto collector = Make(options, Client(), std::make_shared<MemberDirectory>(std::chrono::minutes(10)));
+    Collect(*collector);  // learns the members: the second scrape asks them all beside /cluster
+    std::string error;
+    const std::string text = Collect(*collector, &error);
+    EXPECT_EQ(error, "");
+    return text;
+  };
+  const std::string early = scrape(with_scope);
+  const std::string late = scrape(without_scope);
+  EXPECT_THAT(early, HasSubstr("patroni_cluster_member_role{scope=\"demo\",member=\"node4\",role=\"replica\"} 1\n"));
+  EXPECT_THAT(early, HasSubstr("patroni_postgres_running{scope=\"demo\",name=\"node4\"} 1\n"));
+  EXPECT_EQ(early, late);
+}
+
 TEST_F(PatroniCollectorTest, AMemberWithoutApiUrlIsCountedAndNamed) {
   std::string cluster_body;
   FakeMember node1("node1", Fixture("patroni_baseline-primary_v3.0.2.json"), &cluster_body);
