@@ -18,9 +18,9 @@ void AppendValue(std::string* out, double value) {
   } else {
     char buffer[64];
     std::to_chars_result end;
-    // Most values are whole numbers (flags, states, versions, byte positions below 2^53). For those %.16g prints
-    // every digit, without exponent or point, while the number has at most 16 digits: what the integer's own
-    // to_chars prints, several times faster. -0 is left to the general case, which prints "-0".
+    // Most values are whole numbers (flags, states, versions, byte positions). For those %.16g prints every digit,
+    // without exponent or point, while the number has at most 16 digits: below 1e15 that is what the integer's
+    // own to_chars prints, several times faster. -0 is left to the general case, which prints "-0".
     constexpr double kWholeLimit = 1e15;
     if (value > -kWholeLimit && value < kWholeLimit && value == std::trunc(value) &&
         !(value == 0 && std::signbit(value))) {
