@@ -105,6 +105,26 @@ std::size_t Count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// `n` fake members named node1..nodeN: node1 the 3.0.2 lab's primary, the others its replicas, each answering
+// /patroni after `delay` and /cluster with whatever *cluster_body holds.
+std::vector<std::unique_ptr<FakeMember>> FakeCluster(int n, const std::string* cluster_body, milliseconds delay) {
+  std::vector<std::unique_ptr<FakeMember>> members;
+  for (int i = 0; i < n; ++i) {
+    members.push_back(std::make_unique<FakeMember>(
+        "node" + std::to_string(i + 1),
+        Fixture(i == 0 ? "patroni_baseline-primary_v3.0.2.json" : "patroni_baseline-replica_v3.0.2.json"), cluster_body,
+        delay));
+  }
+  return members;
+}
+
+// (name, REST API URL) of each member, for ClusterBody.
+std::vector<std::pair<std::string, std::string>> Listed(const std::vector<std::unique_ptr<FakeMember>>& members) {
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const auto& m : members) listed.emplace_back(m->name, m->server.url());
+  return listed;
+}
+
 class PatroniCollectorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -112,16 +132,8 @@ class PatroniCollectorTest : public ::testing::Test {
 
 TEST_F(PatroniCollectorTest, DiscoveryPollsEveryMemberConcurrentlyAndNamesThemFromCluster) {
   std::string cluster_body;
-  std::vector<std::unique_ptr<FakeMember>> members;
-  for (int i = 0; i < 8; ++i) {
-    members.push_back(std::make_unique<FakeMember>(
-        "node" + std::to_string(i + 1),
-        Fixture(i == 0 ? "patroni_baseline-primary_v3.0.2.json" : "patroni_baseline-replica_v3.0.2.json"),
-        &cluster_body, milliseconds(200)));
-  }
-  std::vector<std::pair<std::string, std::string>> listed;
-  for (const auto& m : members) listed.emplace_back(m->name, m->server.url());
-  cluster_body = ClusterBody(listed);
+  const std::vector<std::unique_ptr<FakeMember>> members = FakeCluster(8, &cluster_body, milliseconds(200));
+  cluster_body = ClusterBody(Listed(members));
 
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(members[0]->server.url())}, /*discovery=*/true)};
@@ -510,16 +522,8 @@ TEST_F(PatroniCollectorTest, AClusterWithoutScopeTakesTheScopeItsMemberNamedBefo
 // (FetchAll); one that does not, after their answers named it (EmitClusters). The text is the same either way.
 TEST_F(PatroniCollectorTest, ClusterFamiliesMadeWhileMembersAnswerAreThoseMadeAfter) {
   std::string cluster_body;
-  std::vector<std::unique_ptr<FakeMember>> members;
-  for (int i = 0; i < 4; ++i) {
-    members.push_back(std::make_unique<FakeMember>(
-        "node" + std::to_string(i + 1),
-        Fixture(i == 0 ? "patroni_baseline-primary_v3.0.2.json" : "patroni_baseline-replica_v3.0.2.json"),
-        &cluster_body, milliseconds(50)));
-  }
-  std::vector<std::pair<std::string, std::string>> listed;
-  for (const auto& m : members) listed.emplace_back(m->name, m->server.url());
-  const std::string without_scope = ClusterBody(listed);
+  const std::vector<std::unique_ptr<FakeMember>> members = FakeCluster(4, &cluster_body, milliseconds(50));
+  const std::string without_scope = ClusterBody(Listed(members));
   const std::string with_scope = "{\"scope\":\"demo\"," + without_scope.substr(1);
   PatroniCollectorOptions options;
   options.clusters = {Cluster({Url(members[0]->server.url())}, /*discovery=*/true)};
