@@ -92,41 +92,40 @@ std::optional<nlohmann::json> ParseJsonArray(std::string_view text, std::string*
   return ParseJsonOf(text, false, error);
 }
 
+const nlohmann::json* FindPresent(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(std::string_view(key));  // a string_view: no strlen at each step of the tree
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
 std::optional<std::string> GetString(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return std::nullopt;
-  const auto it = object.find(std::string_view(key));
-  if (it == object.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
+  const nlohmann::json* value = FindPresent(object, key);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return value->get<std::string>();
 }
 
 std::optional<double> GetNumber(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return std::nullopt;
-  const auto it = object.find(std::string_view(key));
-  if (it == object.end() || !it->is_number()) return std::nullopt;
-  const double value = it->get<double>();
-  if (!std::isfinite(value)) return std::nullopt;
-  return value;
+  const nlohmann::json* value = FindPresent(object, key);
+  if (value == nullptr || !value->is_number()) return std::nullopt;
+  const double number = value->get<double>();
+  if (!std::isfinite(number)) return std::nullopt;
+  return number;
 }
 
 std::optional<bool> GetBool(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return std::nullopt;
-  const auto it = object.find(std::string_view(key));
-  if (it == object.end() || !it->is_boolean()) return std::nullopt;
-  return it->get<bool>();
+  const nlohmann::json* value = FindPresent(object, key);
+  if (value == nullptr || !value->is_boolean()) return std::nullopt;
+  return value->get<bool>();
 }
 
 const nlohmann::json* GetObject(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(std::string_view(key));
-  if (it == object.end() || !it->is_object()) return nullptr;
-  return &*it;
+  const nlohmann::json* value = FindPresent(object, key);
+  return value != nullptr && value->is_object() ? value : nullptr;
 }
 
 const nlohmann::json* GetArray(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(std::string_view(key));
-  if (it == object.end() || !it->is_array()) return nullptr;
-  return &*it;
+  const nlohmann::json* value = FindPresent(object, key);
+  return value != nullptr && value->is_array() ? value : nullptr;
 }
 
 std::string TypeName(const nlohmann::json& value) { return value.type_name(); }
@@ -144,13 +143,6 @@ std::string ShownValue(const nlohmann::json& value) {
 
 namespace {
 
-// The value of `key` in `object`, unless `object` is no object or the key is absent or null.
-const nlohmann::json* Present(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(std::string_view(key));
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
 void WrongType(const nlohmann::json& value, const char* key, const char* expected, const std::string& path,
                std::vector<std::string>* warnings) {
   warnings->push_back("field \"" + path + key + "\" ignored: expected " + expected + ", got " + TypeName(value));
@@ -160,7 +152,7 @@ void WrongType(const nlohmann::json& value, const char* key, const char* expecte
 
 void CheckType(const nlohmann::json& object, const char* key, bool (nlohmann::json::*is_expected)() const noexcept,
                const char* expected, const std::string& path, std::vector<std::string>* warnings) {
-  const nlohmann::json* value = Present(object, key);
+  const nlohmann::json* value = FindPresent(object, key);
   if (value == nullptr || (value->*is_expected)()) return;
   WrongType(*value, key, expected, path, warnings);
 }
@@ -169,7 +161,7 @@ void CheckType(const nlohmann::json& object, const char* key, bool (nlohmann::js
 // CheckType followed by GetString, GetNumber or GetBool, which would look the key up twice.
 std::optional<std::string> ReadString(const nlohmann::json& object, const char* key, const std::string& path,
                                       std::vector<std::string>* warnings) {
-  const nlohmann::json* value = Present(object, key);
+  const nlohmann::json* value = FindPresent(object, key);
   if (value == nullptr) return std::nullopt;
   if (!value->is_string()) {
     WrongType(*value, key, "string", path, warnings);
@@ -180,7 +172,7 @@ std::optional<std::string> ReadString(const nlohmann::json& object, const char* 
 
 std::optional<double> ReadNumber(const nlohmann::json& object, const char* key, const std::string& path,
                                  std::vector<std::string>* warnings) {
-  const nlohmann::json* value = Present(object, key);
+  const nlohmann::json* value = FindPresent(object, key);
   if (value == nullptr) return std::nullopt;
   if (!value->is_number()) {
     WrongType(*value, key, "number", path, warnings);
@@ -193,7 +185,7 @@ std::optional<double> ReadNumber(const nlohmann::json& object, const char* key, 
 
 std::optional<bool> ReadBool(const nlohmann::json& object, const char* key, const std::string& path,
                              std::vector<std::string>* warnings) {
-  const nlohmann::json* value = Present(object, key);
+  const nlohmann::json* value = FindPresent(object, key);
   if (value == nullptr) return std::nullopt;
   if (!value->is_boolean()) {
     WrongType(*value, key, "boolean", path, warnings);

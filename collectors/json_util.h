@@ -19,6 +19,11 @@ std::optional<nlohmann::json> ParseJson(std::string_view text, std::string* erro
 std::optional<nlohmann::json> ParseJsonObject(std::string_view text, std::string* error);
 std::optional<nlohmann::json> ParseJsonArray(std::string_view text, std::string* error);
 
+// The value of `key` in `object`, or null when `object` is not an object or the key is absent or JSON null: Patroni
+// sends null on purpose (replayed_timestamp, a member's api_url) and deletes a key PATCHed to null, so a null
+// never says more than "not set". Every typed read below looks its key up through this.
+const nlohmann::json* FindPresent(const nlohmann::json& object, const char* key);
+
 // Typed, non-throwing field access on an object. Each returns an empty optional when `object` is not an object,
 // the key is absent, or the value has another type (`"lag": "unknown"` is not a number). Numbers must be finite.
 std::optional<std::string> GetString(const nlohmann::json& object, const char* key);

@@ -27,13 +27,6 @@ std::optional<double> Timestamp(const std::optional<std::string>& text, const st
   return value;
 }
 
-// The value of `key` unless absent or null.
-const json* Field(const json& o, const char* key) {
-  if (!o.is_object()) return nullptr;
-  const auto it = o.find(std::string_view(key));
-  return it == o.end() || it->is_null() ? nullptr : &*it;
-}
-
 // Patroni writes the string "unknown" (never 0) for a member that published no WAL position: PostgreSQL stopped,
 // crashed, or Patroni busy. Keeping it apart from a number lets translate say "unknown" instead of inventing a lag.
 constexpr const char* kUnknown = "unknown";
@@ -42,7 +35,7 @@ constexpr const char* kUnknown = "unknown";
 // only for a warning: six of these a member, a thousand members a scrape.)
 ClusterWalValue Lag(const json& m, const char* key, const std::string& path, std::vector<std::string>* w) {
   ClusterWalValue out;
-  const json* value = Field(m, key);
+  const json* value = FindPresent(m, key);
   if (value == nullptr) return out;
   const auto ignored = [&] { return "field \"" + path + key + "\" ignored: "; };
   if (value->is_string() && value->get_ref<const std::string&>() == kUnknown) {
@@ -65,7 +58,7 @@ ClusterWalValue Lag(const json& m, const char* key, const std::string& path, std
 // `lsn`, `receive_lsn`, `replay_lsn` (4.1.0+): position text as format_lsn prints it, or "unknown".
 ClusterWalValue Lsn(const json& m, const char* key, const std::string& path, std::vector<std::string>* w) {
   ClusterWalValue out;
-  const json* value = Field(m, key);
+  const json* value = FindPresent(m, key);
   if (value == nullptr) return out;
   const auto ignored = [&] { return "field \"" + path + key + "\" ignored: "; };
   if (!value->is_string()) {

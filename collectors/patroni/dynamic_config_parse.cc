@@ -14,14 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-// Patroni deletes a key when it is PATCHed to null (utils.py patch_config), so a null never means anything more
-// than "not set".
-const json* Find(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -81,14 +73,14 @@ class Reader {
   explicit Reader(std::vector<std::string>* warnings) : warnings_(warnings) {}
 
   void Int(const json& object, const char* key, const std::string& path, ConfigSetting<double>* out) {
-    const json* value = Find(object, key);
+    const json* value = FindPresent(object, key);
     if (!value) return;
     out->value = PatroniInt(*value);
     if (!out->value) Unreadable(path + key, "an integer", *value, &out->unreadable);
   }
 
   void Bool(const json& object, const char* key, const std::string& path, ConfigSetting<bool>* out) {
-    const json* value = Find(object, key);
+    const json* value = FindPresent(object, key);
     if (!value) return;
     out->value = PatroniBool(*value);
     if (!out->value) Unreadable(path + key, "a boolean", *value, &out->unreadable);
@@ -98,7 +90,7 @@ class Reader {
   // parse_bool. Before 4.0 "quorum" reads as off; a /config that says quorum was written for 4.0+, so it is
   // reported as quorum.
   void SyncMode(const json& object, ConfigSetting<SynchronousModeSetting>* out) {
-    const json* value = Find(object, "synchronous_mode");
+    const json* value = FindPresent(object, "synchronous_mode");
     if (!value) return;
     if (value->is_string() && Lower(value->get<std::string>()) == "quorum") {
       out->value = SynchronousModeSetting::kQuorum;
@@ -114,7 +106,7 @@ class Reader {
   // global_config.py is_standby_cluster: a dict with a truthy host, port or restore_command. An empty section
   // (or one with empty strings, as __DEFAULT_CONFIG has) is not a standby cluster.
   void StandbyCluster(const json& object, ConfigSetting<bool>* out) {
-    const json* value = Find(object, "standby_cluster");
+    const json* value = FindPresent(object, "standby_cluster");
     if (!value) return;
     if (!value->is_object()) {
       Unreadable("standby_cluster", "an object", *value, &out->unreadable);
@@ -207,7 +199,7 @@ DynamicConfigParseResult ParseDynamicConfig(std::string_view body) {
   r.Bool(o, "pause", "", &c.pause);
   r.StandbyCluster(o, &c.standby_cluster);
 
-  if (const json* postgresql = Find(o, "postgresql")) {
+  if (const json* postgresql = FindPresent(o, "postgresql")) {
     if (!postgresql->is_object()) {
       // Nothing under it can be read, so use_slots is not "absent" (which would mean Patroni's default).
       bool unused = false;
@@ -217,7 +209,7 @@ DynamicConfigParseResult ParseDynamicConfig(std::string_view body) {
     } else {
       r.Bool(*postgresql, "use_slots", "postgresql.", &c.use_slots);
       r.Bool(*postgresql, "use_pg_rewind", "postgresql.", &c.use_pg_rewind);
-      if (const json* parameters = Find(*postgresql, "parameters")) {
+      if (const json* parameters = FindPresent(*postgresql, "parameters")) {
         if (parameters->is_object()) {
           r.Parameters(*parameters, &c.postgresql_parameters);
         } else {

@@ -24,18 +24,15 @@ std::optional<double> Timestamp(const std::optional<std::string>& text, const ch
 template <typename T>
 std::optional<T> Noted(std::optional<T> read, const json& object, const char* key, const std::string& path,
                        std::vector<std::string>* unreadable) {
-  if (!read && object.is_object()) {
-    const auto it = object.find(std::string_view(key));
-    if (it != object.end() && !it->is_null()) unreadable->push_back(path + key);
-  }
+  if (!read && FindPresent(object, key) != nullptr) unreadable->push_back(path + key);
   return read;
 }
 
 // The same for a container: present, not null, and not of the `expected` type.
 void NoteContainer(const json& object, const char* key, bool (json::*is_expected)() const noexcept,
                    std::vector<std::string>* unreadable) {
-  const auto it = object.find(std::string_view(key));
-  if (it != object.end() && !it->is_null() && !((*it).*is_expected)()) unreadable->push_back(key);
+  const json* value = FindPresent(object, key);
+  if (value != nullptr && !(value->*is_expected)()) unreadable->push_back(key);
 }
 
 }  // namespace
