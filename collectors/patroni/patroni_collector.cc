@@ -243,17 +243,15 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
     }
   }
   plan.Fetch(*client_, more, context.deadline);
-  // The members' answers are still coming in, and this thread would only wait for them: it makes the cluster views'
-  // families now (a few ms at 500 members) rather than after the last answer. Only a view that names its scope
-  // (Patroni 3.2+) can be translated this early: EmitClusters resolves the scope of the others from the answers.
-  if (member_answers.valid() && options_.cluster_view) {
-    for (std::size_t c = 0; c < clusters.size(); ++c) {
+  if (member_answers.valid()) {
+    // The members' answers are still coming in, and this thread would only wait for them: it makes the cluster
+    // views' families now (a few ms at 500 members) rather than after the last answer. Only a view that names its
+    // scope (Patroni 3.2+) can be translated this early: EmitClusters resolves the others' scope from the answers.
+    for (std::size_t c = 0; c < clusters.size() && options_.cluster_view; ++c) {
       if (s->views[c] && s->views[c]->scope) {
         TranslateCluster(*s->views[c], *s->views[c]->scope, &s->cluster_families[c].emplace());
       }
     }
-  }
-  if (member_answers.valid()) {
     MemberAnswers answers = member_answers.get();
     s->patroni_read.resize(plan.slots().size());
     for (std::size_t k = 0; k < members.size() && k < answers.read.size(); ++k) {
@@ -264,23 +262,21 @@ void PatroniCollector::FetchAll(const ScrapeContext& context, Scrape* s) const {
 }
 
 void PatroniCollector::EmitMembers(Scrape* s, MetricSet* out) const {
-  // REST APIs (HOST:PORT) each cluster's view lists now, and those the directory had listed before this scrape:
-  // parsed once, not once per member (fleets of a thousand members).
+  // Per cluster view, built once, not once per member (fleets of a thousand members): the REST APIs (HOST:PORT, any
+  // scheme) it lists now, and its members by REST API (scheme, host and port) for naming the members whose
+  // /patroni carries no name (before 3.2). And the REST APIs the directory had listed before this scrape.
   std::vector<std::set<std::string>> listed_now(options_.clusters.size());
+  std::vector<std::optional<MemberNames>> names(options_.clusters.size());
   for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
     if (!s->views[c]) continue;
     for (const ListedMember& m : s->listed[c]) {
       if (m.api_url) listed_now[c].insert(m.api_url->HostPort());
     }
+    names[c].emplace(s->listed[c]);
   }
   std::set<std::string> listed_before;
   for (const DirectoryMember& m : s->remembered) {
     if (m.listed && m.api_url) listed_before.insert(m.api_url->HostPort());
-  }
-  // Each view's members by REST API, for naming the members whose /patroni carries no name (before 3.2).
-  std::vector<std::optional<MemberNames>> names(options_.clusters.size());
-  for (std::size_t c = 0; c < options_.clusters.size(); ++c) {
-    if (s->views[c]) names[c].emplace(s->listed[c]);
   }
   std::set<std::pair<std::string, std::string>> members_seen;
   std::map<std::string, int> running_primaries;  // scope -> count, in first-seen order of scopes below
