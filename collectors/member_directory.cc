@@ -66,6 +66,11 @@ std::optional<bool> MemberDirectory::PatroniAnswered(const BaseUrl& api_url) con
   return it->second;
 }
 
+void MemberDirectory::BeginUpdate() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++begun_;
+}
+
 void MemberDirectory::MarkUpdated() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -77,6 +82,17 @@ void MemberDirectory::MarkUpdated() {
 bool MemberDirectory::WaitForFirstUpdate(Clock::time_point until) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return updated_.wait_until(lock, until, [this] { return updates_ > 0; });
+}
+
+bool MemberDirectory::WaitForUpdatesBegun(Clock::time_point until) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const unsigned long long begun = begun_;
+  const auto done = [this, begun] { return updates_ >= begun; };
+  if (until == Clock::time_point::max()) {
+    updated_.wait(lock, done);
+    return true;
+  }
+  return updated_.wait_until(lock, until, done);
 }
 
 void MemberDirectory::Expire(Clock::time_point now) {

@@ -75,10 +75,16 @@ class MemberDirectory {
   // The latest GET /patroni outcome of `api_url`; empty if never asked.
   std::optional<bool> PatroniAnswered(const BaseUrl& api_url) const;
 
-  // Counts the scrapes that updated the directory; WaitForFirstUpdate blocks until there was one, or `until`.
-  // The postgres collector runs beside the patroni collector and waits only while nothing is known at all.
+  // Counts the scrapes that updated the directory: the patroni collector calls BeginUpdate when it starts and
+  // MarkUpdated when it is done, always in pairs. WaitForFirstUpdate blocks until one was done, or `until`: the
+  // postgres collector runs beside the patroni collector and waits only while nothing is known at all.
+  void BeginUpdate();
   void MarkUpdated();
   bool WaitForFirstUpdate(Clock::time_point until) const;
+  // Blocks until every update begun before the call is done, or `until`; returns at once when none is under way.
+  // The postgres collector asks it before it calls a writable member an orphan: the lock a newly promoted leader
+  // took after the view it started with is in the view of the answers under way (postgres_collector.h).
+  bool WaitForUpdatesBegun(Clock::time_point until) const;
 
   // Members seen within the retention time (older ones are dropped first), ordered by (scope, name).
   std::vector<DirectoryMember> Snapshot(Clock::time_point now);
@@ -99,7 +105,8 @@ class MemberDirectory {
   mutable std::condition_variable updated_;
   std::map<Key, DirectoryMember> members_;
   std::map<std::string, bool> patroni_answered_;  // api_url (ToString) -> latest GET /patroni gave a valid status
-  unsigned long long updates_ = 0;
+  unsigned long long begun_ = 0;
+  unsigned long long updates_ = 0;  // done
 };
 
 }  // namespace patroni_exporter

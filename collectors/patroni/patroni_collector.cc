@@ -512,7 +512,6 @@ void PatroniCollector::EmitHealth(Scrape* s, MetricSet* out) const {
 }
 
 std::string PatroniCollector::Finish(Scrape* s, MetricSet* out) {
-  directory_->MarkUpdated();
   if (options_.export_failure_counter) failures_->AddTo(out);
   std::size_t failed = s->other_failures;
   for (const SlotFailure& f : s->plan.failures()) failed += f.failed() && !f.expected ? 1 : 0;
@@ -522,6 +521,12 @@ std::string PatroniCollector::Finish(Scrape* s, MetricSet* out) {
 
 std::string PatroniCollector::Collect(const ScrapeContext& context, MetricSet* out) {
   std::lock_guard<std::mutex> lock(mutex_);
+  // Marked done however this ends: the postgres collector may be waiting for it (WaitForUpdatesBegun).
+  directory_->BeginUpdate();
+  struct Done {
+    MemberDirectory& directory;
+    ~Done() { directory.MarkUpdated(); }
+  } done{*directory_};
   Scrape s(options_.clusters,
            options_.health_view ? HealthRequests(options_.health_max_lag) : std::vector<HealthRequest>{});
   s.now = Clock::now();

@@ -61,11 +61,13 @@ std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
   return targets;
 }
 
-std::optional<bool> OrphanedPrimary(bool in_recovery, const PgTarget& target) {
+std::optional<bool> OrphanedPrimary(bool in_recovery, const PgTarget& target,
+                                    const std::function<bool()>& holds_lock_now) {
   if (in_recovery) return false;
   if (target.patroni_answered == false) return true;
   if (!target.patroni_answered) return std::nullopt;  // Patroni never asked yet: nothing to compare with
-  return !target.holds_leader_lock;
+  if (target.holds_leader_lock) return false;
+  return !holds_lock_now();
 }
 
 PostgresCollector::PostgresCollector(PostgresCollectorOptions options, std::shared_ptr<MemberDirectory> directory)
@@ -74,7 +76,9 @@ PostgresCollector::PostgresCollector(PostgresCollectorOptions options, std::shar
       template_names_server_(ConninfoNamesServer(options_.dsn_template)) {}
 
 std::string PostgresCollector::CollectOne(const PgTarget& planned, Server* server,
-                                          std::chrono::steady_clock::time_point deadline, MetricSet* out) {
+                                          std::chrono::steady_clock::time_point deadline,
+                                          const std::function<bool(const PgTarget&)>& holds_lock_now,
+                                          MetricSet* out) {
   PgTarget target = planned;
   const std::string where =
       target.host.empty() ? "the --postgres.dsn-template server" : target.host + ":" + std::to_string(target.port);
@@ -119,7 +123,8 @@ std::string PostgresCollector::CollectOne(const PgTarget& planned, Server* serve
         error = view_error;
       }
     }
-    if (const std::optional<bool> orphaned = OrphanedPrimary(state->in_recovery, target)) {
+    if (const std::optional<bool> orphaned =
+            OrphanedPrimary(state->in_recovery, target, [&] { return holds_lock_now(planned); })) {
       out->AddGauge("patroni_pg_orphaned_primary",
                     "1 if the member's PostgreSQL accepts writes while the member does not hold Patroni's leader "
                     "lock or its Patroni does not answer (split brain risk), 0 otherwise.",
@@ -174,11 +179,27 @@ std::string PostgresCollector::Collect(const ScrapeContext& context, MetricSet* 
   for (auto it = servers_.begin(); it != servers_.end();) {
     it = keep.count(it->first) ? std::next(it) : servers_.erase(it);
   }
+  // The newer view OrphanedPrimary may ask for: made once, by the first query thread that needs it, after this
+  // scrape's Patroni answers are in. Keyed as the targets are; a member missing from it holds no lock.
+  std::once_flag newer_view_made;
+  std::map<std::string, bool> holds_lock;
+  const auto holds_lock_now = [&](const PgTarget& target) {
+    std::call_once(newer_view_made, [&] {
+      directory_->WaitForUpdatesBegun(context.deadline);
+      for (const PgTarget& t : PlanPgTargets(directory_->Snapshot(std::chrono::steady_clock::now()),
+                                             options_.clusters, template_names_server_, *directory_)) {
+        holds_lock[ServerKey(t)] = t.holds_leader_lock;
+      }
+    });
+    const auto it = holds_lock.find(ServerKey(target));
+    return it != holds_lock.end() && it->second;
+  };
   std::vector<MetricSet> results(targets.size());
   std::vector<std::string> failures(targets.size());
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    threads.emplace_back([&, i] { failures[i] = CollectOne(targets[i], servers[i], context.deadline, &results[i]); });
+    threads.emplace_back(
+        [&, i] { failures[i] = CollectOne(targets[i], servers[i], context.deadline, holds_lock_now, &results[i]); });
   }
   for (std::thread& t : threads) t.join();
   std::size_t failed = 0;

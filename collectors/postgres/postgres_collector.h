@@ -20,10 +20,18 @@
 // The password comes from PGPASSWORD or a passfile only (the template may not hold one).
 //
 // Orphaned primary: patroni_pg_orphaned_primary is 1 when the member's PostgreSQL accepts writes (not in
-// recovery) while the member does not hold the leader lock in Patroni's view, or its Patroni does not answer;
-// 0 otherwise; absent when PostgreSQL did not answer. What the directory knew when this scrape's queries began
-// is used, so Patroni's view is never newer than PostgreSQL's: a switchover (the old leader demotes before it
-// releases the lock) cannot make it flicker.
+// recovery) while its Patroni does not answer, or while the member holds the leader lock in neither of two views
+// of Patroni's: the older one, what the directory knew when this scrape's queries began (from the scrape
+// before), and the newer one, the directory once the Patroni answers fetched in this scrape while PostgreSQL was
+// asked are in; 0 otherwise; absent when PostgreSQL did not answer, or when the member's Patroni was never
+// asked. A planned switchover cannot make it flicker, whichever way the two sources race:
+// - the old leader stops its PostgreSQL before it releases the lock: the older view still gives it the lock;
+// - the new leader takes the lock before it promotes (on the lab, 0.2 s before PostgreSQL accepts writes): a
+//   scrape whose queries see the promotion began with a view that may be from before the lock, but its own
+//   Patroni answers, fetched within milliseconds of the query, have it.
+// Only a writable member without the lock in the older view waits for the newer one
+// (MemberDirectory::WaitForUpdatesBegun, at most to the scrape deadline). "Does not answer" is the older view's:
+// Patroni's REST API stays up through a planned switchover.
 //
 // One connection per server, kept across scrapes, rebuilt after a failure, closed when the member leaves the
 // directory. Servers are queried concurrently; every connect and query ends by the scrape deadline. A server
@@ -33,6 +41,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,8 +77,10 @@ std::vector<PgTarget> PlanPgTargets(const std::vector<DirectoryMember>& members,
                                     const std::vector<ClusterTarget>& clusters, bool template_names_server,
                                     const MemberDirectory& directory);
 
-// 1, 0, or empty (unknown): see the header comment.
-std::optional<bool> OrphanedPrimary(bool in_recovery, const PgTarget& target);
+// 1, 0, or empty (unknown): see the header comment. `target` carries the older view; `holds_lock_now` answers
+// from the newer one and is called only when the answer depends on it.
+std::optional<bool> OrphanedPrimary(bool in_recovery, const PgTarget& target,
+                                    const std::function<bool()>& holds_lock_now);
 
 class PostgresCollector : public Collector {
  public:
@@ -85,8 +96,9 @@ class PostgresCollector : public Collector {
     bool warned_privilege = false;
   };
   // Returns the failure ("" when every query answered).
+  // `holds_lock_now`: OrphanedPrimary's newer view of the target's member.
   std::string CollectOne(const PgTarget& target, Server* server, std::chrono::steady_clock::time_point deadline,
-                         MetricSet* out);
+                         const std::function<bool(const PgTarget&)>& holds_lock_now, MetricSet* out);
 
   PostgresCollectorOptions options_;
   std::shared_ptr<MemberDirectory> directory_;

@@ -3,8 +3,8 @@
 // writable primary from PostgreSQL's own view:
 //   - one exporter for the cluster (every --patroni.url, discovery, a DSN template without host: cluster mode);
 //   - a sidecar next to the leader (its --patroni.url only, a DSN template with that node's host and port).
-// Also: a planned switchover and a restart show no orphan in any scrape, and PostgreSQL answers while a Patroni
-// it is watched through stalls past the scrape deadline.
+// Also: a planned switchover and a restart show no orphan in any scrape (and the race a switchover runs, driven
+// on purpose), and PostgreSQL answers while a Patroni it is watched through stalls past the scrape deadline.
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,6 +14,9 @@
 #include <functional>
 #include <thread>
 
+#include "collectors/exposition.h"
+#include "collectors/member_directory.h"
+#include "collectors/postgres/postgres_collector.h"
 #include "tests/support/fake_http_server.h"
 #include "tests/support/lab.h"
 
@@ -161,6 +164,70 @@ TEST_F(OrphanedPrimaryTest, PlannedSwitchoverAndRestartShowNoOrphanInAnyScrape) 
               orphan_scrapes.load());
   EXPECT_GT(scrapes.load(), 20);
   EXPECT_EQ(orphan_scrapes.load(), 0);
+}
+
+// The race a planned switchover runs: the new leader takes the lock, then promotes (0.2 s later on this lab), so a
+// scrape's PostgreSQL answer can be newer than the Patroni view it began with, from the scrape before. The
+// postgres collector then waits for the Patroni answers under way and asks them. Driven here on the lab's real
+// PostgreSQL, with the Patroni views written into the directory as the patroni collector writes them, at the
+// moments the race needs: first the lock arrives in the answers under way (no orphan), then it does not (one).
+TEST_F(OrphanedPrimaryTest, APromotionNewerThanTheViewAScrapeBeganWithIsJudgedByThePatroniAnswersUnderWay) {
+  std::size_t leader = names_.size();
+  for (const nlohmann::json& m : Patronictl("list -f json")) {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (m.value("Member", "") == names_[i] && m.value("Role", "") == "Leader") leader = i;
+    }
+  }
+  ASSERT_LT(leader, names_.size()) << "no leader in patronictl list";
+  const std::size_t other = (leader + 1) % names_.size();
+  ClusterTarget cluster{.name = "default", .discovery = true};
+  std::vector<BaseUrl> apis;
+  for (const std::string& url : urls_) {
+    std::string error;
+    apis.push_back(*ParseBaseUrl(url, &error));
+  }
+  cluster.seeds = apis;
+  // Every member listed and answering, the lock on `lock`.
+  const auto observe = [&](MemberDirectory& directory, std::size_t lock) {
+    std::vector<ListedMember> listed;
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      listed.push_back({names_[i], apis[i], "127.0.0.1", std::stoi(ports_[i]), i == lock});
+    }
+    directory.ObserveCluster("default", lab_.at("LAB_SCOPE"), listed, Clock::now());
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      directory.ObservePatroniAnswer("default", apis[i], lab_.at("LAB_SCOPE"), names_[i], i == lock, Clock::now());
+    }
+  };
+  auto directory = std::make_shared<MemberDirectory>(std::chrono::minutes(10));
+  PostgresCollector collector({.dsn_template = Credentials(), .clusters = {cluster}}, directory);
+  const std::string leader_name = "name=\"" + names_[leader] + "\"";
+  for (const bool lock_arrives : {true, false}) {
+    SCOPED_TRACE(lock_arrives ? "the answers under way give it the lock" : "they do not");
+    // The view this scrape begins with: from before the lock moved to the member now writable.
+    directory->BeginUpdate();
+    observe(*directory, other);
+    directory->MarkUpdated();
+    // This scrape's Patroni answers, under way while PostgreSQL is asked.
+    directory->BeginUpdate();
+    std::thread patroni([&] {
+      std::this_thread::sleep_for(milliseconds(300));
+      observe(*directory, lock_arrives ? leader : other);
+      directory->MarkUpdated();
+    });
+    ScrapeContext context;
+    context.deadline = Clock::now() + seconds(10);
+    MetricSet out;
+    const auto start = Clock::now();
+    const std::string error = collector.Collect(context, &out);
+    const auto took = Clock::now() - start;
+    patroni.join();
+    const std::string text = SerializeText(out);
+    EXPECT_EQ(error, "");
+    EXPECT_EQ(Find(text, "patroni_pg_in_recovery", {leader_name}), 0) << text;
+    EXPECT_EQ(Find(text, "patroni_pg_orphaned_primary", {leader_name}), lock_arrives ? 0 : 1) << text;
+    EXPECT_EQ(Orphans(text), lock_arrives ? 0 : 1) << text;  // the replicas are none, whatever the lock
+    EXPECT_GE(took, milliseconds(300)) << "it did not wait for the answers under way";
+  }
 }
 
 // PostgreSQL is its own collector: a Patroni that stalls past the scrape deadline costs it nothing. A fake

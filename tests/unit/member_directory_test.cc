@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <thread>
+
 #include "collectors/postgres/postgres_collector.h"
 
 namespace patroni_exporter {
@@ -162,24 +165,65 @@ TEST(PgTargetsTest, LocalModeQueriesTheSeedsServerWithoutAnyPatroniAnswer) {
   EXPECT_EQ(targets[0].patroni_answered, false);
 }
 
+// The newer view, as the postgres collector would answer it: counts how often it is asked.
+struct NewerView {
+  bool holds_lock = false;
+  int asked = 0;
+  std::function<bool()> Ask() {
+    return [this] {
+      ++asked;
+      return holds_lock;
+    };
+  }
+};
+
 TEST(OrphanedPrimaryTest, WritableWithoutTheLockOrWithoutPatroniIsOrphaned) {
+  NewerView newer;  // no lock there either
   PgTarget leader{"demo", "node1", "127.0.0.1", 5433, /*holds_leader_lock=*/true, /*patroni_answered=*/true};
-  EXPECT_EQ(OrphanedPrimary(/*in_recovery=*/false, leader), false);
-  EXPECT_EQ(OrphanedPrimary(true, leader), false);
+  EXPECT_EQ(OrphanedPrimary(/*in_recovery=*/false, leader, newer.Ask()), false);
+  EXPECT_EQ(OrphanedPrimary(true, leader, newer.Ask()), false);
 
   PgTarget demoted_but_writable = leader;
   demoted_but_writable.holds_leader_lock = false;
-  EXPECT_EQ(OrphanedPrimary(false, demoted_but_writable), true);
-  EXPECT_EQ(OrphanedPrimary(true, demoted_but_writable), false);  // a replica
+  EXPECT_EQ(OrphanedPrimary(false, demoted_but_writable, newer.Ask()), true);
+  EXPECT_EQ(OrphanedPrimary(true, demoted_but_writable, newer.Ask()), false);  // a replica
 
   PgTarget patroni_dead = leader;
   patroni_dead.patroni_answered = false;  // even while the lock has not expired yet
-  EXPECT_EQ(OrphanedPrimary(false, patroni_dead), true);
+  EXPECT_EQ(OrphanedPrimary(false, patroni_dead, newer.Ask()), true);
 
   PgTarget never_asked = demoted_but_writable;
   never_asked.patroni_answered = std::nullopt;
-  EXPECT_EQ(OrphanedPrimary(false, never_asked), std::nullopt);  // unknown: no sample
-  EXPECT_EQ(OrphanedPrimary(true, never_asked), false);
+  EXPECT_EQ(OrphanedPrimary(false, never_asked, newer.Ask()), std::nullopt);  // unknown: no sample
+  EXPECT_EQ(OrphanedPrimary(true, never_asked, newer.Ask()), false);
+  // Only the writable member without the lock in the older view needed the newer one.
+  EXPECT_EQ(newer.asked, 1);
+}
+
+// A switchover's new leader takes the lock, then promotes: PostgreSQL may answer writable to a scrape that began
+// with the view from before the lock. The newer view has the lock: no orphan.
+TEST(OrphanedPrimaryTest, APromotionNewerThanTheOlderViewIsNoOrphanWhenTheNewerViewHasTheLock) {
+  NewerView newer;
+  newer.holds_lock = true;
+  const PgTarget candidate{"demo", "node2", "127.0.0.1", 5434, /*holds_leader_lock=*/false, /*patroni_answered=*/true};
+  EXPECT_EQ(OrphanedPrimary(/*in_recovery=*/false, candidate, newer.Ask()), false);
+  EXPECT_EQ(newer.asked, 1);
+  newer.holds_lock = false;  // a writable member that takes no lock in either view is one
+  EXPECT_EQ(OrphanedPrimary(false, candidate, newer.Ask()), true);
+}
+
+TEST(MemberDirectoryTest, WaitForUpdatesBegunWaitsOnlyForTheUpdatesUnderWay) {
+  MemberDirectory directory(minutes(10));
+  EXPECT_TRUE(directory.WaitForUpdatesBegun(Clock::now()));  // none under way: at once, even past the time
+  directory.BeginUpdate();
+  EXPECT_FALSE(directory.WaitForUpdatesBegun(Clock::now() + std::chrono::milliseconds(20)));
+  std::thread patroni([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    directory.MarkUpdated();
+  });
+  EXPECT_TRUE(directory.WaitForUpdatesBegun(Clock::now() + std::chrono::seconds(30)));
+  patroni.join();
+  EXPECT_TRUE(directory.WaitForUpdatesBegun(Clock::time_point::max()));  // done: no wait, and no deadline needed
 }
 
 }  // namespace
