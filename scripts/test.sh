@@ -46,45 +46,12 @@ lab4_dir=${TEST_LAB4_DIR:-/tmp/patroni-exporter-test-lab4}
 drill_dir=${TEST_DRILL_LAB_DIR:-/tmp/patroni-exporter-test-drill-lab}
 needs_lab=1
 drill_pid=
-compile_pid=
 if [ "$#" -gt 0 ] && [ "$*" = "-L unit" ]; then needs_lab=0; patroni4=0; drill=0; fi
-
-# The Release compile check and the sanitizer build, in the background at the lowest CPU priority from here on,
-# beside build/'s tests, the fast drill and the Patroni 4.0 pass: those mostly wait (for the lab's failovers,
-# TTLs, `for:` durations) and get the CPU whenever they want it; the compiles take what is left. Built after
-# them, one after the other, the two trees took about 8 minutes of .ci/run's wall time. Their output is kept in
-# a file and printed when they are done.
-compile_log=$PWD/build/background-compile.log
-if [ "$release" = 1 ] || [ "$sanitize" = 1 ]; then
-  (
-    tc=$SECONDS
-    if [ "$release" = 1 ]; then
-      # Only the target the package and the image ship: about a third of the objects of a full build, and none
-      # of GoogleTest's heavy test files.
-      cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPATRONI_EXPORTER_WERROR=ON \
-        -DPATRONI_EXPORTER_TESTS=OFF || exit 1
-      nice -n 19 cmake --build build-release -j"$(nproc)" --target patroni_exporter || exit 1
-    fi
-    if [ "$sanitize" = 1 ]; then
-      # Warnings are the normal build's job: GCC's manual advises against -Werror with sanitizers (false
-      # positives). -O1 -g1 (line tables only): builds in about half the time of -O2 -g and still gives file:line
-      # in reports.
-      cmake -S . -B build-asan -DPATRONI_EXPORTER_SANITIZE=ON -DPATRONI_EXPORTER_WERROR=OFF \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" || exit 1
-      nice -n 19 cmake --build build-asan -j"$(nproc)" || exit 1
-    fi
-    echo "test.sh: background compile (build-release/, build-asan/): $((SECONDS - tc)) s" >&2
-  ) >"$compile_log" 2>&1 &
-  compile_pid=$!
-fi
-# Stops the background jobs still running and the labs, however the script ends.
-trap '[ -z "$drill_pid" ] || kill "$drill_pid" 2>/dev/null; [ -z "$compile_pid" ] || kill "$compile_pid" 2>/dev/null; wait
-      if [ "$needs_lab" = 1 ]; then
-        LAB_DIR=$drill_dir ALERTING_DIR=$drill_dir-alerting scripts/alerting-lab.sh down; LAB_DIR=$drill_dir scripts/lab.sh down
-        LAB_DIR=$lab4_dir scripts/lab.sh down; scripts/lab.sh down
-      fi' EXIT
 if [ "$needs_lab" = 1 ]; then
   # LAB_PATRONI explicit: a lab an older run left in either directory with the other version is rebuilt.
+  trap '[ -z "$drill_pid" ] || kill "$drill_pid" 2>/dev/null; wait
+        LAB_DIR=$drill_dir ALERTING_DIR=$drill_dir-alerting scripts/alerting-lab.sh down; LAB_DIR=$drill_dir scripts/lab.sh down
+        LAB_DIR=$lab4_dir scripts/lab.sh down; scripts/lab.sh down' EXIT
   LAB_PATRONI=3 scripts/lab.sh up
 fi
 
@@ -143,16 +110,24 @@ if [ "$patroni4" = 1 ]; then
   echo "test.sh: Patroni 4.0 pass: $((SECONDS - t4)) s" >&2
 fi
 
-if [ -n "$compile_pid" ]; then
-  compile_rc=0
-  wait "$compile_pid" || compile_rc=$?
-  compile_pid=
-  cat "$compile_log"
-  if [ "$compile_rc" != 0 ]; then
-    echo "test.sh: the background compile failed (exit $compile_rc): no sanitizer run" >&2
-    status=1
-    sanitize=0
-  fi
+# The Release compile check and the sanitizer build, after the tests that need both cores to themselves: while the
+# fast drill still runs in the background (it outlasts the Patroni 4.0 pass by about two minutes and mostly
+# waits), at the lowest priority, so the drill's exporter, Prometheus and Patroni get the CPU when they want it.
+# That overlap saves about two minutes of .ci/run.
+compile_nice=()
+[ -z "$drill_pid" ] || compile_nice=(nice -n 19)
+if [ "$release" = 1 ]; then
+  # Only the target the package and the image ship: about a third of the objects of a full build, and none of
+  # GoogleTest's heavy test files.
+  cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPATRONI_EXPORTER_WERROR=ON -DPATRONI_EXPORTER_TESTS=OFF
+  "${compile_nice[@]}" cmake --build build-release -j"$(nproc)" --target patroni_exporter
+fi
+if [ "$sanitize" = 1 ]; then
+  # Warnings are the normal build's job: GCC's manual advises against -Werror with sanitizers (false positives).
+  # -O1 -g1 (line tables only): builds in about half the time of -O2 -g and still gives file:line in reports.
+  cmake -S . -B build-asan -DPATRONI_EXPORTER_SANITIZE=ON -DPATRONI_EXPORTER_WERROR=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
+  "${compile_nice[@]}" cmake --build build-asan -j"$(nproc)"
 fi
 
 if [ -n "$drill_pid" ]; then
