@@ -56,11 +56,19 @@ if [ "$needs_lab" = 1 ]; then
 fi
 
 status=0
-# Tests two at a time (one a core): ctest runs the ones marked RUN_SERIAL (the lab's integration tests, which
-# share one cluster, and the package tier) alone. Most unit tests are a process start and little else; serial,
-# the unit tier took 176 s here and 316 s under ASan, in parallel about half.
-jobs=-j"$(nproc)"
-ctest --test-dir build --output-on-failure "$jobs" "$@" || status=1
+# Without arguments, ctest runs twice in each tree: the unit tier two tests at a time (one a core), then the rest
+# one at a time. Most unit tests are a process start and little else: serial, the unit tier took 176 s in build/
+# and 316 s under ASan, two at a time about half. Not one run with -j for everything: ctest then starts every
+# fixture's lab first (the TLS lab, and the standby cluster, which replicates from the test lab's leader) and
+# stops them only after the last test of the run, so they stayed up beside every other lab test (a third WAL
+# sender on the leader, two more clusters' CPU). With arguments, one serial run with them, as given.
+parallel=-j"$(nproc)"
+if [ "$#" -eq 0 ]; then
+  ctest --test-dir build --output-on-failure "$parallel" -L unit || status=1
+  ctest --test-dir build --output-on-failure -LE unit || status=1
+else
+  ctest --test-dir build --output-on-failure "$@" || status=1
+fi
 
 if [ "$drill" = 1 ]; then
   # The fast drill (docs/alerting.md): Prometheus with a fast rendering of rules/ (every `for:` cut to 10-30 s,
@@ -145,11 +153,8 @@ if [ "$sanitize" = 1 ]; then
   # dashboards' JSON) are left out there too: they would only repeat the normal build's run (rules_conventions
   # alone takes minutes).
   asan_args=("$@")
-  if [ "$#" -eq 0 ]; then
-    asan_args=(-L 'unit|integration'
-               -E '^(rules_conventions|rules_promtool_check|rules_promtool_test|dashboards_structure|'\
-'promtool_check_goldens|mixin_rendered|mixin_alt_config)$')
-  fi
+  not_our_code='^(rules_conventions|rules_promtool_check|rules_promtool_test|dashboards_structure|'\
+'promtool_check_goldens|mixin_rendered|mixin_alt_config)$'
   case " $* " in *" -LE "* | *" --label-exclude "*) ;; *) asan_args+=(-LE '^package$') ;; esac
   # Every sanitized process writes its report to a file here (the report also reaches its stderr when it dies
   # of it: tests/sanitizers/sanitizer_options.cc), so one whose output a test discards is not lost either.
@@ -158,8 +163,15 @@ if [ "$sanitize" = 1 ]; then
   # Both variables: in GCC 12's runtime UBSan takes log_path from UBSAN_OPTIONS only, ASan and LSan from
   # ASAN_OPTIONS only.
   log="log_path=$reports/report:log_exe_name=1"
-  ASAN_OPTIONS="$log${ASAN_OPTIONS:+:$ASAN_OPTIONS}" UBSAN_OPTIONS="$log${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" \
-    ctest --test-dir build-asan --output-on-failure "$jobs" "${asan_args[@]}" || status=1
+  export ASAN_OPTIONS="$log${ASAN_OPTIONS:+:$ASAN_OPTIONS}" UBSAN_OPTIONS="$log${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+  if [ "$#" -eq 0 ]; then
+    # As in build/: the unit tier two at a time, then the integration tier one at a time.
+    ctest --test-dir build-asan --output-on-failure "$parallel" -L unit -LE '^package$' -E "$not_our_code" ||
+      status=1
+    ctest --test-dir build-asan --output-on-failure -L integration -LE '^package$' -E "$not_our_code" || status=1
+  else
+    ctest --test-dir build-asan --output-on-failure "${asan_args[@]}" || status=1
+  fi
   if [ -n "$(ls -A "$reports")" ]; then
     echo "Sanitizer reports (build-asan/sanitizer-reports/):" >&2
     for f in "$reports"/*; do echo "== $f" >&2; cat "$f" >&2; done

@@ -140,16 +140,29 @@ TEST_F(PostgresTest, RoleWithoutPgMonitorGivesTheExplicitSignal) {
   WriteFile(passfile, "*:*:*:exporter_nomon:nomon-planted-secret\n");
   chmod(passfile.c_str(), 0600);
   auto exporter = Start("user=exporter_nomon dbname=postgres sslmode=disable passfile=" + passfile);
-  const bool signalled = WaitFor(*exporter, seconds(20), [&](const std::string& t) {
-    const std::string name = "name=\"" + names_[leader] + "\"";
-    return Find(t, "patroni_pg_up", {name}) == 1 && Find(t, "patroni_pg_monitor_privilege", {name}) == 0 &&
-           Find(t, "patroni_pg_replication_hidden_rows", {name}) == 2 &&
-           !Find(t, "patroni_pg_replication_replay_lag_bytes", {name});
-  });
+  const std::string name = "name=\"" + names_[leader] + "\"";
+  std::string last_seen;  // the leader's four samples in the last scrape, for the failure message
+  const auto shown = [](std::optional<double> v) { return v ? std::to_string(*v) : std::string("absent"); };
+  const bool signalled = WaitFor(
+      *exporter, seconds(20),
+      [&](const std::string& t) {
+        return Find(t, "patroni_pg_up", {name}) == 1 && Find(t, "patroni_pg_monitor_privilege", {name}) == 0 &&
+               Find(t, "patroni_pg_replication_hidden_rows", {name}) == 2 &&
+               !Find(t, "patroni_pg_replication_replay_lag_bytes", {name});
+      },
+      [&](const std::string& t) {
+        last_seen = "pg_up " + shown(Find(t, "patroni_pg_up", {name})) + ", monitor_privilege " +
+                    shown(Find(t, "patroni_pg_monitor_privilege", {name})) + ", hidden_rows " +
+                    shown(Find(t, "patroni_pg_replication_hidden_rows", {name})) + ", a replay_lag_bytes " +
+                    shown(Find(t, "patroni_pg_replication_replay_lag_bytes", {name}));
+      });
   const std::string text = exporter->Get("/metrics");
   exporter.reset();
+  // What the leader's PostgreSQL itself counts, as the lab's superuser sees it.
+  const std::string streaming = Psql(leader, "SELECT count(*) FROM pg_stat_replication");
   Psql(leader, "DROP ROLE IF EXISTS exporter_nomon");
-  EXPECT_TRUE(signalled);
+  EXPECT_TRUE(signalled) << names_[leader] << " last seen: " << last_seen
+                         << "; pg_stat_replication rows now: " << streaming;
   EXPECT_EQ(text.find("nomon-planted-secret"), std::string::npos);
 }
 
