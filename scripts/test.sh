@@ -49,7 +49,7 @@ drill_pid=
 if [ "$#" -gt 0 ] && [ "$*" = "-L unit" ]; then needs_lab=0; patroni4=0; drill=0; fi
 if [ "$needs_lab" = 1 ]; then
   # LAB_PATRONI explicit: a lab an older run left in either directory with the other version is rebuilt.
-  trap '[ -z "$drill_pid" ] || kill "$drill_pid" 2>/dev/null; wait
+  trap '[ -z "$drill_pid" ] || kill "$drill_pid" 2>/dev/null; [ -z "${compile_pid:-}" ] || kill "$compile_pid" 2>/dev/null; wait
         LAB_DIR=$drill_dir ALERTING_DIR=$drill_dir-alerting scripts/alerting-lab.sh down; LAB_DIR=$drill_dir scripts/lab.sh down
         LAB_DIR=$lab4_dir scripts/lab.sh down; scripts/lab.sh down' EXIT
   LAB_PATRONI=3 scripts/lab.sh up
@@ -97,6 +97,37 @@ if [ "$drill" = 1 ]; then
   drill_pid=$!
 fi
 
+# The Release compile check and the sanitizer build. After build/'s tests, which need both cores to themselves
+# (HealthViewLoadTest's scrapes have a 0.5 s bound): in the background at the lowest priority while the Patroni
+# 4.0 pass and the fast drill run, which mostly wait (for failovers, switchovers, `for:` durations) and get the
+# CPU whenever they want it. Built after the Patroni 4.0 pass instead, beside the drill only, the sanitizer tree
+# took about 6.5 minutes of .ci/run's wall time on its own. Output kept in a file, printed when done.
+compile_trees() {
+  local nice_cmd=()
+  [ "${1:-}" != nice ] || nice_cmd=(nice -n 19)
+  if [ "$release" = 1 ]; then
+    # Only the target the package and the image ship: about a third of the objects of a full build, and none of
+    # GoogleTest's heavy test files.
+    cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPATRONI_EXPORTER_WERROR=ON -DPATRONI_EXPORTER_TESTS=OFF
+    "${nice_cmd[@]}" cmake --build build-release -j"$(nproc)" --target patroni_exporter
+  fi
+  if [ "$sanitize" = 1 ]; then
+    # Warnings are the normal build's job: GCC's manual advises against -Werror with sanitizers (false
+    # positives). -O1 -g1 (line tables only): builds in about half the time of -O2 -g and still gives file:line
+    # in reports.
+    cmake -S . -B build-asan -DPATRONI_EXPORTER_SANITIZE=ON -DPATRONI_EXPORTER_WERROR=OFF \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
+    "${nice_cmd[@]}" cmake --build build-asan -j"$(nproc)"
+  fi
+}
+compile_pid=
+compile_log=$PWD/build/release-and-sanitizer-compile.log
+if { [ "$release" = 1 ] || [ "$sanitize" = 1 ]; } && { [ "$patroni4" = 1 ] || [ -n "$drill_pid" ]; }; then
+  ( set -e; compile_trees nice; echo "test.sh: Release and sanitizer compile: $SECONDS s into test.sh" ) \
+    >"$compile_log" 2>&1 &
+  compile_pid=$!
+fi
+
 if [ "$patroni4" = 1 ]; then
   # What runs twice, and why only this: the tests that read what Patroni itself says (node families against every
   # member's own /metrics and /patroni, the cluster view from /cluster, /config, /history, a planned switchover,
@@ -118,24 +149,18 @@ if [ "$patroni4" = 1 ]; then
   echo "test.sh: Patroni 4.0 pass: $((SECONDS - t4)) s" >&2
 fi
 
-# The Release compile check and the sanitizer build, after the tests that need both cores to themselves: while the
-# fast drill still runs in the background (it outlasts the Patroni 4.0 pass by about two minutes and mostly
-# waits), at the lowest priority, so the drill's exporter, Prometheus and Patroni get the CPU when they want it.
-# That overlap saves about two minutes of .ci/run.
-compile_nice=()
-[ -z "$drill_pid" ] || compile_nice=(nice -n 19)
-if [ "$release" = 1 ]; then
-  # Only the target the package and the image ship: about a third of the objects of a full build, and none of
-  # GoogleTest's heavy test files.
-  cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPATRONI_EXPORTER_WERROR=ON -DPATRONI_EXPORTER_TESTS=OFF
-  "${compile_nice[@]}" cmake --build build-release -j"$(nproc)" --target patroni_exporter
-fi
-if [ "$sanitize" = 1 ]; then
-  # Warnings are the normal build's job: GCC's manual advises against -Werror with sanitizers (false positives).
-  # -O1 -g1 (line tables only): builds in about half the time of -O2 -g and still gives file:line in reports.
-  cmake -S . -B build-asan -DPATRONI_EXPORTER_SANITIZE=ON -DPATRONI_EXPORTER_WERROR=OFF \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
-  "${compile_nice[@]}" cmake --build build-asan -j"$(nproc)"
+if [ -n "$compile_pid" ]; then
+  compile_rc=0
+  wait "$compile_pid" || compile_rc=$?
+  compile_pid=
+  cat "$compile_log"
+  if [ "$compile_rc" != 0 ]; then
+    echo "test.sh: the Release or sanitizer compile failed (exit $compile_rc): no sanitizer run" >&2
+    status=1
+    sanitize=0
+  fi
+elif [ "$release" = 1 ] || [ "$sanitize" = 1 ]; then
+  compile_trees
 fi
 
 if [ -n "$drill_pid" ]; then
