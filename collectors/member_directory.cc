@@ -87,12 +87,7 @@ bool MemberDirectory::WaitForFirstUpdate(Clock::time_point until) const {
 bool MemberDirectory::WaitForUpdatesBegun(Clock::time_point until) const {
   std::unique_lock<std::mutex> lock(mutex_);
   const unsigned long long begun = begun_;
-  const auto done = [this, begun] { return updates_ >= begun; };
-  if (until == Clock::time_point::max()) {
-    updated_.wait(lock, done);
-    return true;
-  }
-  return updated_.wait_until(lock, until, done);
+  return updated_.wait_until(lock, until, [this, begun] { return updates_ >= begun; });
 }
 
 void MemberDirectory::Expire(Clock::time_point now) {

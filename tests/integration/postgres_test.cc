@@ -141,21 +141,21 @@ TEST_F(PostgresTest, RoleWithoutPgMonitorGivesTheExplicitSignal) {
   chmod(passfile.c_str(), 0600);
   auto exporter = Start("user=exporter_nomon dbname=postgres sslmode=disable passfile=" + passfile);
   const std::string name = "name=\"" + names_[leader] + "\"";
-  std::string last_seen;  // the leader's four samples in the last scrape, for the failure message
-  const auto shown = [](std::optional<double> v) { return v ? std::to_string(*v) : std::string("absent"); };
+  // The leader's four samples in the latest scrape (WaitFor shows each scrape to the second callback first),
+  // also for the failure message.
+  std::optional<double> up, privilege, hidden, replay_lag;
   const bool signalled = WaitFor(
       *exporter, seconds(20),
+      [&](const std::string&) { return up == 1 && privilege == 0 && hidden == 2 && !replay_lag; },
       [&](const std::string& t) {
-        return Find(t, "patroni_pg_up", {name}) == 1 && Find(t, "patroni_pg_monitor_privilege", {name}) == 0 &&
-               Find(t, "patroni_pg_replication_hidden_rows", {name}) == 2 &&
-               !Find(t, "patroni_pg_replication_replay_lag_bytes", {name});
-      },
-      [&](const std::string& t) {
-        last_seen = "pg_up " + shown(Find(t, "patroni_pg_up", {name})) + ", monitor_privilege " +
-                    shown(Find(t, "patroni_pg_monitor_privilege", {name})) + ", hidden_rows " +
-                    shown(Find(t, "patroni_pg_replication_hidden_rows", {name})) + ", a replay_lag_bytes " +
-                    shown(Find(t, "patroni_pg_replication_replay_lag_bytes", {name}));
+        up = Find(t, "patroni_pg_up", {name});
+        privilege = Find(t, "patroni_pg_monitor_privilege", {name});
+        hidden = Find(t, "patroni_pg_replication_hidden_rows", {name});
+        replay_lag = Find(t, "patroni_pg_replication_replay_lag_bytes", {name});
       });
+  const auto shown = [](std::optional<double> v) { return v ? std::to_string(*v) : std::string("absent"); };
+  const std::string last_seen = "pg_up " + shown(up) + ", monitor_privilege " + shown(privilege) +
+                                ", hidden_rows " + shown(hidden) + ", a replay_lag_bytes " + shown(replay_lag);
   const std::string text = exporter->Get("/metrics");
   exporter.reset();
   // What the leader's PostgreSQL itself counts, as the lab's superuser sees it.
